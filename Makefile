@@ -1,0 +1,54 @@
+# curriculum-teacher: two commands matter, `make demo` and `make test`.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
+
+.PHONY: setup test lint typecheck layers pytest demo bench bench-teachers bench-envs bench-server bench-students clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# CPU torch must come first: later resolution would otherwise pull a CUDA build.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[all,dev]'
+	touch $(STAMP)
+
+lint: setup
+	$(BIN)/ruff check teacher envs server students curriculum tests benchmarks
+
+typecheck: setup
+	$(BIN)/mypy
+
+layers: setup
+	$(BIN)/lint-imports
+
+pytest: setup
+	$(BIN)/python -m pytest -q -ra
+
+test: lint typecheck layers pytest
+
+demo: setup
+	$(BIN)/curriculum demo
+
+bench: bench-teachers bench-envs bench-server bench-students
+
+bench-teachers: setup
+	$(BIN)/python benchmarks/bench_teachers.py
+
+bench-envs: setup
+	$(BIN)/python benchmarks/bench_envs.py
+
+bench-server: setup
+	$(BIN)/python benchmarks/bench_server.py
+
+bench-students: setup
+	$(BIN)/python benchmarks/bench_students.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
