@@ -1,1 +1,54 @@
-"""teacher package."""
+"""Curriculum teachers: ALP-GMM and the baselines it is compared with.
+
+Pure numpy / scipy / scikit-learn. ``teacher.analysis`` (optional extra) adds pandas and
+matplotlib tooling on top of the event logs.
+"""
+
+from teacher._fit import FitRequest, FitResult, run_fit
+from teacher.alpgmm import ALPGMM
+from teacher.base import FitRecord, Sample, Teacher, TeacherRecord
+from teacher.covar_gmm import CovarGMM
+from teacher.errors import (
+    EventLogError,
+    InvalidParameterError,
+    InvalidReturnError,
+    InvalidSpaceError,
+    InvalidTaskError,
+    ReplayDivergedError,
+    StateMismatchError,
+    TeacherError,
+)
+from teacher.oracle import Oracle
+from teacher.random_teacher import RandomTeacher
+from teacher.registry import TEACHERS, make_teacher, teacher_class
+from teacher.riac import RIAC
+from teacher.space import TaskSpace
+from teacher.toy import ToyStudent
+
+__all__ = [
+    "ALPGMM",
+    "CovarGMM",
+    "EventLogError",
+    "FitRecord",
+    "FitRequest",
+    "FitResult",
+    "InvalidParameterError",
+    "InvalidReturnError",
+    "InvalidSpaceError",
+    "InvalidTaskError",
+    "Oracle",
+    "RIAC",
+    "RandomTeacher",
+    "ReplayDivergedError",
+    "Sample",
+    "StateMismatchError",
+    "TEACHERS",
+    "TaskSpace",
+    "Teacher",
+    "TeacherError",
+    "TeacherRecord",
+    "ToyStudent",
+    "make_teacher",
+    "run_fit",
+    "teacher_class",
+]

@@ -1,0 +1,170 @@
+"""The separable fit step of the GMM teachers: snapshot in, fitted parameters out.
+
+A :class:`FitRequest` is an immutable snapshot of the data a teacher wants fitted, with
+the seed of that fit; :func:`run_fit` is a pure function of it (safe to run in another
+thread or process); the teacher installs the :class:`FitResult`, whether just computed or
+read back from an event log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from teacher._em import MixtureFit, criterion_value, fit_mixtures, fit_mixtures_sklearn
+from teacher.errors import StateMismatchError
+
+__all__ = ["FitRequest", "FitResult", "run_fit", "derive_seed"]
+
+
+def derive_seed(entropy: int, *key: int) -> int:
+    """A 63-bit seed derived from (entropy, key...); independent of any sampling stream."""
+    ss = np.random.SeedSequence(entropy=entropy, spawn_key=tuple(key))
+    return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+def _readonly(a: Any) -> np.ndarray:
+    arr = np.array(a, dtype=np.float64)
+    arr.flags.writeable = False
+    return arr
+
+
+@dataclass(frozen=True)
+class FitRequest:
+    """What a GMM teacher wants fitted.
+
+    data: array (n, D), read-only. ``score`` names how a component's interest is read off
+    the fitted mixture: ``"alp"`` (the last coordinate of its mean) or
+    ``"time_return_cov"`` (covariance of the last two coordinates, floored at 0).
+    ``inits`` maps k to warm-start parameters (weights, means, covariances).
+    """
+
+    fit_index: int
+    episode: int
+    seed: int
+    data: np.ndarray
+    k_range: tuple[int, int]
+    criterion: str = "aic"
+    n_init: int = 1
+    backend: str = "numpy"
+    score: str = "alp"
+    max_iter: int = 100
+    tol: float = 1e-3
+    warm_start: bool = False
+    inits: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def run(self) -> FitResult:
+        return run_fit(self)
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """A fitted mixture ready to install. Shapes: weights (k,), means (k, D),
+    covariances (k, D, D), scores (k,) — the interest of each component (ALP)."""
+
+    fit_index: int
+    seed: int
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    scores: np.ndarray
+    criterion: str
+    criterion_value: float
+    candidates: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    @property
+    def k(self) -> int:
+        return int(self.weights.shape[0])
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "fit_index": self.fit_index,
+            "seed": self.seed,
+            "weights": self.weights.tolist(),
+            "means": self.means.tolist(),
+            "covariances": self.covariances.tolist(),
+            "scores": self.scores.tolist(),
+            "criterion": self.criterion,
+            "criterion_value": self.criterion_value,
+        }
+        if self.candidates:
+            out["candidates"] = {
+                str(k): [w.tolist(), m.tolist(), c.tolist()]
+                for k, (w, m, c) in self.candidates.items()
+            }
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FitResult:
+        try:
+            weights = _readonly(data["weights"])
+            means = _readonly(data["means"])
+            covs = _readonly(data["covariances"])
+            scores = _readonly(data["scores"])
+            k = weights.shape[0]
+            if weights.ndim != 1 or means.ndim != 2 or means.shape[0] != k:
+                raise ValueError("weights must be (k,) and means (k, D)")
+            if covs.shape != (k, means.shape[1], means.shape[1]) or scores.shape != (k,):
+                raise ValueError("covariances must be (k, D, D) and scores (k,)")
+            candidates = {
+                int(kk): (_readonly(v[0]), _readonly(v[1]), _readonly(v[2]))
+                for kk, v in (data.get("candidates") or {}).items()
+            }
+            return cls(
+                fit_index=int(data["fit_index"]),
+                seed=int(data["seed"]),
+                weights=weights,
+                means=means,
+                covariances=covs,
+                scores=scores,
+                criterion=str(data["criterion"]),
+                criterion_value=float(data["criterion_value"]),
+                candidates=candidates,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StateMismatchError(f"malformed fit result: {exc}") from None
+
+
+def _score(fit: MixtureFit, kind: str) -> np.ndarray:
+    if kind == "alp":
+        return np.maximum(fit.means[:, -1], 0.0)
+    if kind == "time_return_cov":
+        return np.maximum(fit.covariances[:, -2, -1], 0.0)
+    raise ValueError(f"unknown score {kind!r}")
+
+
+def run_fit(request: FitRequest) -> FitResult:
+    """Fit mixtures for every k in the request's range and keep the best by criterion."""
+    x = np.asarray(request.data, dtype=np.float64)
+    ks = list(range(request.k_range[0], request.k_range[1] + 1))
+    ks = [k for k in ks if k <= x.shape[0]] or [1]
+    if request.backend == "sklearn":
+        fits = fit_mixtures_sklearn(
+            x, ks, request.seed, n_init=request.n_init, tol=request.tol,
+            max_iter=request.max_iter, inits=request.inits,
+        )
+    else:
+        fits = fit_mixtures(
+            x, ks, np.random.default_rng(request.seed), n_init=request.n_init,
+            tol=request.tol, max_iter=request.max_iter, inits=request.inits,
+        )
+    values = [criterion_value(f, x.shape[0], x.shape[1], request.criterion) for f in fits]
+    best = int(np.argmin(values))
+    chosen = fits[best]
+    return FitResult(
+        fit_index=request.fit_index,
+        seed=request.seed,
+        weights=_readonly(chosen.weights),
+        means=_readonly(chosen.means),
+        covariances=_readonly(chosen.covariances),
+        scores=_readonly(_score(chosen, request.score)),
+        criterion=request.criterion,
+        criterion_value=float(values[best]),
+        candidates=(
+            {f.k: (f.weights, f.means, f.covariances) for f in fits}
+            if request.warm_start
+            else {}
+        ),
+    )

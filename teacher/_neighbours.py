@@ -1,0 +1,171 @@
+"""Exact nearest-neighbour search over a growing history of tasks.
+
+ALP needs, for each new task, the single nearest previously stored task (Euclidean, ties
+resolved to the earliest stored). Brute force costs O(n) per query, the reference code's
+periodic k-d tree rebuild O(n log n) every 500 additions. Here the history is split into
+a logarithmic number of static k-d trees of geometrically growing size plus a small
+brute-force buffer (the Bentley-Saxe construction): a point is rebuilt into a bigger tree
+O(log n) times in its life, a query asks O(log n) trees.
+
+Exact duplicates are stored once (keyed by their bytes) with the list of their
+occurrences, so repeated tasks — common at the box corners after clipping — never make
+tie-breaking expensive. An optional ``capacity`` keeps only the newest occurrences.
+"""
+
+from __future__ import annotations
+
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+_BUFFER = 256
+_REL_TIE = 1e-9
+
+
+class NearestNeighbours:
+    """Exact nearest neighbour among the stored tasks (see module docstring).
+
+    dim: task dimension. capacity: None or the number of newest occurrences to keep.
+    """
+
+    def __init__(self, dim: int, capacity: int | None = None):
+        self.dim = dim
+        self.capacity = capacity
+        self._pts = np.empty((1024, dim))  # unique points, by uid
+        self._n_uid = 0
+        self._occ: list[list[int]] = []  # occurrences of each uid (history indices)
+        self._occ_ptr: list[int] = []  # first possibly active occurrence
+        self._uid_of: dict[bytes, int] = {}
+        self._trees: list[tuple[int, int, cKDTree]] = []  # (uid_lo, uid_hi, tree)
+        self._buffer_lo = 0
+        self.n = 0  # occurrences ever added
+        self._dead_uids = 0
+
+    @property
+    def start(self) -> int:
+        """History index of the oldest occurrence still active."""
+        return 0 if self.capacity is None else max(0, self.n - self.capacity)
+
+    def __len__(self) -> int:
+        return self.n - self.start
+
+    # -- queries -------------------------------------------------------------------------
+    def _first_active(self, uid: int) -> int | None:
+        occ, p, start = self._occ[uid], self._occ_ptr[uid], self.start
+        while p < len(occ) and occ[p] < start:
+            p += 1
+        self._occ_ptr[uid] = p
+        return occ[p] if p < len(occ) else None
+
+    def _consider(self, best: tuple[float, int] | None, uids: np.ndarray, x: np.ndarray):
+        if uids.size == 0:
+            return best
+        d2 = ((self._pts[uids] - x) ** 2).sum(axis=1)
+        for uid, d in zip(uids.tolist(), d2.tolist(), strict=True):
+            if best is not None and d > best[0]:
+                continue
+            first = self._first_active(uid)
+            if first is None:
+                continue
+            if best is None or (d, first) < best:
+                best = (d, first)
+        return best
+
+    def query(self, x: np.ndarray) -> int | None:
+        """History index of the nearest active stored task (earliest on ties), or None."""
+        if len(self) == 0:
+            return None
+        best: tuple[float, int] | None = None
+        buf = np.arange(self._buffer_lo, self._n_uid)
+        best = self._consider(best, buf, x)
+        for lo, hi, tree in self._trees:
+            best = self._query_tree(best, lo, hi, tree, x)
+        return None if best is None else best[1]
+
+    def _query_tree(self, best, lo: int, hi: int, tree: cKDTree, x: np.ndarray):
+        size = hi - lo
+        k = min(2, size)
+        while True:
+            dist, idx = tree.query(x, k=k)
+            dist, idx = np.atleast_1d(dist), np.atleast_1d(idx)
+            if best is not None and dist[0] ** 2 > best[0] * (1 + _REL_TIE) + 1e-300:
+                return best
+            alive = [i for i in idx.tolist() if self._first_active(lo + i) is not None]
+            if alive or k >= size:
+                break
+            k = min(size, k * 8)
+        if not alive:
+            return best
+        d0 = float(dist[0])
+        near = np.array([lo + i for i in alive])
+        # Ties (or float near-ties) beyond the k returned: fetch every point at that radius.
+        if k >= 2 and len(dist) >= 2 and dist[-1] <= d0 * (1 + _REL_TIE) + 1e-300:
+            ball = tree.query_ball_point(x, r=d0 * (1 + _REL_TIE) + 1e-300)
+            near = lo + np.asarray(ball, dtype=np.int64)
+        return self._consider(best, near, x)
+
+    # -- updates -------------------------------------------------------------------------
+    def add(self, x: np.ndarray) -> None:
+        """Store x (array (dim,)) as history index ``self.n``."""
+        if self._insert(x) and self._n_uid - self._buffer_lo >= _BUFFER:
+            self._flush()
+
+    def extend(self, points: np.ndarray) -> None:
+        """Store the rows of ``points`` in history order, building one tree for all of
+        them rather than merging step by step (used when loading a saved state)."""
+        for x in np.asarray(points, dtype=np.float64):
+            self._insert(x)
+        if self._n_uid - self._buffer_lo >= _BUFFER:
+            self._flush()
+
+    def _insert(self, x: np.ndarray) -> bool:
+        """Record an occurrence of x; return True if x is a new unique point."""
+        index = self.n
+        self.n += 1
+        key = np.ascontiguousarray(x, dtype=np.float64).tobytes()
+        uid = self._uid_of.get(key)
+        if uid is not None and self._first_active(uid) is not None:
+            self._occ[uid].append(index)
+            return False
+        if self._n_uid == self._pts.shape[0]:
+            self._pts = np.concatenate([self._pts, np.empty_like(self._pts)])
+        uid = self._n_uid
+        self._pts[uid] = x
+        self._n_uid += 1
+        self._uid_of[key] = uid
+        self._occ.append([index])
+        self._occ_ptr.append(0)
+        return True
+
+    def _flush(self) -> None:
+        lo, hi = self._buffer_lo, self._n_uid
+        self._trees.append((lo, hi, cKDTree(self._pts[lo:hi])))
+        self._buffer_lo = hi
+        # Merge while the newest tree is at least half the size of the one before it.
+        while len(self._trees) >= 2:
+            (a_lo, a_hi, _), (b_lo, b_hi, _) = self._trees[-2], self._trees[-1]
+            if (b_hi - b_lo) * 2 < (a_hi - a_lo):
+                break
+            self._trees[-2:] = [(a_lo, b_hi, cKDTree(self._pts[a_lo:b_hi]))]
+        if self.capacity is not None:
+            self._drop_dead_trees()
+
+    def _drop_dead_trees(self) -> None:
+        """Forget trees all of whose points have no active occurrence left."""
+        start = self.start
+        keep = []
+        for lo, hi, tree in self._trees:
+            if max(self._occ[u][-1] for u in range(lo, hi)) >= start:
+                keep.append((lo, hi, tree))
+        self._trees = keep
+
+    def uid_ranges(self) -> list[tuple[int, int]]:
+        return [(lo, hi) for lo, hi, _ in self._trees]
+
+
+def brute_force_nearest(points: np.ndarray, x: np.ndarray) -> int:
+    """Reference answer: index of the nearest row of ``points`` (earliest on ties)."""
+    return int(np.argmin(((points - x) ** 2).sum(axis=1)))
+
+
+__all__ = ["NearestNeighbours", "brute_force_nearest"]

@@ -1,0 +1,123 @@
+"""ALP-GMM: absolute learning progress + Gaussian mixtures (Portelas et al., 2019)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from teacher import _arrays
+from teacher import _params as P
+from teacher._gmm import GMM_CHECKS, GMMTeacher
+from teacher._neighbours import NearestNeighbours
+from teacher.space import TaskSpace
+
+__all__ = ["ALPGMM"]
+
+_MIN_PAIRS_FOR_ALP = 5
+
+
+class ALPGMM(GMMTeacher):
+    """The ALP-GMM teacher with the paper's defaults.
+
+    For each finished episode (task t, normalised return r) the ALP is
+    ``|r - r(t')|`` where t' is the nearest previously stored task (exact Euclidean
+    nearest neighbour, earliest on ties; 0 while 5 or fewer pairs are stored). Every
+    ``fit_rate`` updates mixtures of k in ``k_range`` Gaussians are fitted to the last
+    ``fit_rate`` rows of [task..., ALP], the best by ``criterion`` is kept, and tasks are
+    drawn from a component chosen proportionally to the ALP coordinate of its mean.
+
+    Parameters
+    ----------
+    fit_rate: updates between fits, and the size of the fitted window (250).
+    random_task_ratio: share of uniform tasks after bootstrap (0.2).
+    k_range: (min, max) number of Gaussians tried ((2, 10)).
+    criterion: "aic" (default), "bic" or "aicc".
+    n_init: EM starts per k (1). warm_start: start EM from the previous fit's candidates.
+    gmm_backend: "numpy" (batched EM, default) or "sklearn" (GaussianMixture).
+    alp_history: None or the number of newest (task, return) pairs kept for ALP.
+    random_state, reward_bounds: see :class:`teacher.base.Teacher`.
+    """
+
+    name: ClassVar[str] = "alp-gmm"
+    _checks: ClassVar[dict[str, P.Check]] = {
+        **GMM_CHECKS,
+        "alp_history": P.optional(P.integer(1)),
+    }
+
+    def __init__(
+        self,
+        space: TaskSpace,
+        *,
+        fit_rate: int = 250,
+        random_task_ratio: float = 0.2,
+        k_range: tuple[int, int] = (2, 10),
+        criterion: str = "aic",
+        n_init: int = 1,
+        warm_start: bool = False,
+        gmm_backend: str = "numpy",
+        alp_history: int | None = None,
+        random_state: int | None = None,
+        reward_bounds: tuple[float, float] | None = None,
+    ):
+        self.alp_history = alp_history
+        super().__init__(
+            space, fit_rate=fit_rate, random_task_ratio=random_task_ratio, k_range=k_range,
+            criterion=criterion, n_init=n_init, warm_start=warm_start, gmm_backend=gmm_backend,
+            random_state=random_state, reward_bounds=reward_bounds,
+        )
+        self._init_history()
+
+    def _init_history(self) -> None:
+        self._nn = NearestNeighbours(self.space.dim, capacity=self.alp_history)
+        self._returns = _arrays.Growable()
+        self._tasks = _arrays.Growable(self.space.dim)
+        self._alps = _arrays.Growable()
+
+    def _observe(self, task: np.ndarray, reward: float, raw_return: float) -> float:
+        alp = 0.0
+        if len(self._nn) > _MIN_PAIRS_FOR_ALP:
+            j = self._nn.query(task)
+            assert j is not None
+            alp = abs(reward - self._returns.values[j])
+        self._nn.add(task)
+        self._returns.append(reward)
+        self._tasks.append(task)
+        self._alps.append(alp)
+        self._schedule_fit()
+        return alp
+
+    def _window(self) -> np.ndarray:
+        n = self.fit_rate
+        return np.column_stack([self._tasks.values[-n:], self._alps.values[-n:]])
+
+    # -- state -----------------------------------------------------------------------------
+    def _get_state(self) -> dict[str, Any]:
+        start = self._nn.start
+        keep = max(0, min(start, len(self._alps) - self.fit_rate))  # window rows too
+        return {
+            **self._gmm_state(),
+            "offset": keep,
+            "tasks": _arrays.encode(self._tasks.values[keep:]),
+            "returns": _arrays.encode(self._returns.values[keep:]),
+            "alps": _arrays.encode(self._alps.values[keep:]),
+        }
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        offset = int(state["offset"])
+        tasks = _arrays.decode(state["tasks"])
+        returns = _arrays.decode(state["returns"])
+        alps = _arrays.decode(state["alps"])
+        if not (len(tasks) == len(returns) == len(alps)) or offset + len(tasks) != self.n_updates_:
+            raise ValueError("history lengths do not match the number of updates")
+        # Rebuild history with indices shifted so the active window keeps its positions.
+        self._init_history()
+        self._returns.extend(np.zeros(offset))
+        self._tasks.extend(np.zeros((offset, self.space.dim)))
+        self._alps.extend(np.zeros(offset))
+        self._nn.n = offset
+        self._nn.extend(tasks)
+        self._returns.extend(returns)
+        self._tasks.extend(tasks)
+        self._alps.extend(alps)
+        self._set_gmm_state(state)

@@ -1,0 +1,312 @@
+"""The teacher base class: validation and book-keeping around a few protected hooks."""
+
+from __future__ import annotations
+
+import inspect
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, NamedTuple
+
+import numpy as np
+
+from teacher import _params as P
+from teacher._fit import FitRequest, FitResult, derive_seed, run_fit
+from teacher.errors import InvalidParameterError, InvalidReturnError, StateMismatchError
+from teacher.space import TaskSpace
+
+__all__ = ["Teacher", "Sample", "FitRecord", "TeacherRecord", "STATE_FORMAT_VERSION"]
+
+STATE_FORMAT_VERSION = 1
+
+
+class Sample(NamedTuple):
+    """A sampled task (array of shape (d,), in the space's units) and its origin."""
+
+    task: np.ndarray
+    origin: str
+
+
+@dataclass
+class FitRecord:
+    """One installed fit: the mixture over [task..., extra] coordinates and each
+    component's interest (ALP for ALP-GMM). ``episode`` is the number of updates the
+    teacher had received when the fit took effect."""
+
+    fit_index: int
+    episode: int
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    alp: np.ndarray
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "fit_index": self.fit_index,
+            "episode": self.episode,
+            "weights": self.weights.tolist(),
+            "means": self.means.tolist(),
+            "covariances": self.covariances.tolist(),
+            "alp": self.alp.tolist(),
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> FitRecord:
+        return cls(
+            int(d["fit_index"]),
+            int(d["episode"]),
+            np.asarray(d["weights"], dtype=float),
+            np.asarray(d["means"], dtype=float),
+            np.asarray(d["covariances"], dtype=float),
+            np.asarray(d["alp"], dtype=float),
+        )
+
+
+@dataclass
+class TeacherRecord:
+    """What the teacher did, for logs and plots.
+
+    origins: one string per sampled task — ``bootstrap``, ``random``, ``gaussian:<i>``,
+    ``region:<i>``, ``mutation:<i>`` or ``oracle``.
+    alps: one value per update (the ALP the teacher computed; NaN where it has none).
+    fits: every installed fit, in order.
+    """
+
+    origins: list[str] = field(default_factory=list)
+    alps: list[float] = field(default_factory=list)
+    fits: list[FitRecord] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "origins": list(self.origins),
+            "alps": [None if math.isnan(a) else a for a in self.alps],
+            "fits": [f.to_json() for f in self.fits],
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> TeacherRecord:
+        return cls(
+            origins=[str(o) for o in d["origins"]],
+            alps=[math.nan if a is None else float(a) for a in d["alps"]],
+            fits=[FitRecord.from_json(f) for f in d["fits"]],
+        )
+
+
+class Teacher(ABC):
+    """Base class of every teacher.
+
+    Public methods validate and keep the books, then call the protected hooks
+    ``_sample`` and ``_observe`` that subclasses implement. Hyper-parameters are
+    keyword-only constructor arguments stored as given and validated by ``_checks``;
+    learned state lives in attributes ending in ``_``.
+
+    Parameters common to all teachers
+    ---------------------------------
+    random_state: None or int >= 0. Seeds the teacher's own generators (never NumPy's
+        global one). None draws fresh entropy, recorded in ``entropy_``.
+    reward_bounds: None or (low, high). Returns are mapped linearly to [0, 1] over these
+        bounds and clipped; without bounds the raw return is used.
+    """
+
+    name: ClassVar[str] = ""
+    _checks: ClassVar[dict[str, P.Check]] = {}
+
+    def __init__(
+        self,
+        space: TaskSpace,
+        *,
+        random_state: int | None = None,
+        reward_bounds: tuple[float, float] | None = None,
+    ):
+        if not isinstance(space, TaskSpace):
+            raise InvalidParameterError(
+                f"space must be a TaskSpace, got {type(space).__name__}"
+            )
+        self.space = space
+        self.random_state = random_state
+        self.reward_bounds = reward_bounds
+        self._validate_params()
+        self.entropy_ = (
+            int(random_state)
+            if random_state is not None
+            else int(np.random.SeedSequence().entropy) % (2**63)  # type: ignore[arg-type]
+        )
+        self._rng = np.random.default_rng(derive_seed(self.entropy_, 0))
+        self.n_updates_ = 0
+        self.n_sampled_ = 0
+        self.record_ = TeacherRecord()
+
+    # -- parameters ----------------------------------------------------------------------
+    @classmethod
+    def param_names(cls) -> list[str]:
+        """Names of the keyword hyper-parameters this teacher accepts."""
+        sig = inspect.signature(cls.__init__)
+        return [p.name for p in sig.parameters.values() if p.kind is p.KEYWORD_ONLY]
+
+    def get_params(self) -> dict[str, Any]:
+        """Hyper-parameters as given, JSON-friendly (tuples become lists)."""
+        out: dict[str, Any] = {}
+        for name in self.param_names():
+            v = getattr(self, name)
+            out[name] = list(v) if isinstance(v, tuple) else v
+        return out
+
+    def _validate_params(self) -> None:
+        checks = {"random_state": P.seed, "reward_bounds": P.optional(P.bounds_pair)}
+        checks.update(self._checks)
+        for name, check in checks.items():
+            check(name, getattr(self, name))
+        self._check_consistency()
+
+    def _check_consistency(self) -> None:
+        """Checks that involve several parameters or the space; subclasses extend."""
+
+    # -- sampling --------------------------------------------------------------------------
+    def sample(self) -> Sample:
+        """Sample the next task and record its origin."""
+        task, origin = self._sample()
+        task = self.space.clip(np.asarray(task, dtype=np.float64))
+        self.n_sampled_ += 1
+        self.record_.origins.append(origin)
+        return Sample(task, origin)
+
+    def sample_task(self) -> np.ndarray:
+        """The next task: array of shape (d,), in the space's order and units."""
+        return self.sample().task
+
+    # -- updates ---------------------------------------------------------------------------
+    def normalise_return(self, episode_return: float) -> float:
+        if self.reward_bounds is None:
+            return float(episode_return)
+        lo, hi = self.reward_bounds
+        return float(min(1.0, max(0.0, (episode_return - lo) / (hi - lo))))
+
+    def _check_return(self, episode_return: Any) -> float:
+        if isinstance(episode_return, bool) or not isinstance(
+            episode_return, int | float | np.integer | np.floating
+        ):
+            raise InvalidReturnError(
+                f"episode_return must be a finite number, got {episode_return!r}"
+            )
+        value = float(episode_return)
+        if not math.isfinite(value):
+            raise InvalidReturnError(f"episode_return must be a finite number, got {value!r}")
+        return value
+
+    def observe(self, task: Any, episode_return: Any) -> float:
+        """Record one finished episode without running a due fit (see ``pending_fit``).
+
+        task: any in-bounds task (array of shape (d,) or ``{name: value}``), issued by
+        this teacher or not. Returns the ALP the teacher computed (NaN if none).
+        """
+        arr = self.space.validate(task)
+        raw = self._check_return(episode_return)
+        alp = self._observe(arr, self.normalise_return(raw), raw)
+        self.n_updates_ += 1
+        self.record_.alps.append(math.nan if alp is None else float(alp))
+        return math.nan if alp is None else float(alp)
+
+    def update(self, task: Any, episode_return: Any) -> float:
+        """Record one finished episode; if a fit becomes due, run and install it now."""
+        alp = self.observe(task, episode_return)
+        request = self.pending_fit
+        if request is not None:
+            self.install_fit(run_fit(request))
+        return alp
+
+    # -- fitting (GMM teachers override) -----------------------------------------------------
+    @property
+    def pending_fit(self) -> FitRequest | None:
+        """The newest fit that is due and not yet installed, or None."""
+        return None
+
+    def install_fit(self, result: FitResult) -> None:
+        raise StateMismatchError(f"teacher {self.name!r} does not fit mixtures")
+
+    @property
+    def fits_installed_(self) -> int:
+        return len(self.record_.fits)
+
+    # -- state -------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """The whole teacher as a JSON-serialisable value (carries a format version)."""
+        return {
+            "format_version": STATE_FORMAT_VERSION,
+            "teacher": self.name,
+            "space": self.space.to_json(),
+            "params": self.get_params(),
+            "entropy": self.entropy_,
+            "rng": self._rng.bit_generator.state,
+            "n_updates": self.n_updates_,
+            "n_sampled": self.n_sampled_,
+            "record": self.record_.to_json(),
+            "state": self._get_state(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Replace this teacher by the one ``state`` describes (hyper-parameters included).
+
+        The state must come from the same kind of teacher over the same task space. On any
+        error this teacher is left unchanged.
+        """
+        if not isinstance(state, dict):
+            raise StateMismatchError(f"state must be a dict, got {type(state).__name__}")
+        version = state.get("format_version")
+        if version != STATE_FORMAT_VERSION:
+            raise StateMismatchError(
+                f"state format_version must be {STATE_FORMAT_VERSION}, got {version!r}"
+            )
+        if state.get("teacher") != self.name:
+            raise StateMismatchError(
+                f"state is for teacher {state.get('teacher')!r}, this teacher is {self.name!r}"
+            )
+        try:
+            space = TaskSpace.from_json(state["space"])
+        except (KeyError, ValueError) as exc:
+            raise StateMismatchError(f"state space is invalid: {exc}") from None
+        if space != self.space:
+            raise StateMismatchError(
+                f"state is for space {space!r}, this teacher's space is {self.space!r}"
+            )
+        try:
+            params = dict(state["params"])
+            for k, v in params.items():
+                if isinstance(v, list):
+                    params[k] = _to_tuple(v)
+            fresh = type(self)(self.space, **params)
+            fresh.entropy_ = int(state["entropy"])
+            fresh._rng = np.random.default_rng()
+            fresh._rng.bit_generator.state = state["rng"]
+            fresh.n_updates_ = int(state["n_updates"])
+            fresh.n_sampled_ = int(state["n_sampled"])
+            fresh.record_ = TeacherRecord.from_json(state["record"])
+            fresh._set_state(state["state"])
+        except StateMismatchError:
+            raise
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StateMismatchError(f"state is malformed: {type(exc).__name__}: {exc}") from None
+        self.__dict__.clear()
+        self.__dict__.update(fresh.__dict__)
+
+    # -- hooks -------------------------------------------------------------------------------
+    @abstractmethod
+    def _sample(self) -> tuple[np.ndarray, str]:
+        """Return (task array (d,), origin)."""
+
+    @abstractmethod
+    def _observe(self, task: np.ndarray, reward: float, raw_return: float) -> float | None:
+        """Learn from one episode; ``reward`` is normalised. Return the ALP, if any."""
+
+    def _get_state(self) -> dict[str, Any]:
+        return {}
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({self.space!r}, {params})"
+
+
+def _to_tuple(v: Any) -> Any:
+    return tuple(_to_tuple(x) for x in v) if isinstance(v, list) else v

@@ -1,0 +1,70 @@
+"""Covar-GMM (Moulin-Frier et al., 2014): GMMs over [task, time, return]; sample where
+competence is rising (positive covariance between time and return)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from teacher import _arrays
+from teacher._gmm import GMMTeacher
+from teacher.space import TaskSpace
+
+__all__ = ["CovarGMM"]
+
+
+class CovarGMM(GMMTeacher):
+    """Fits GMMs (same schedule and hyper-parameters as ALP-GMM) on the last ``fit_rate``
+    rows of [task..., relative time in the window (0..1), normalised return]; a component
+    is chosen with probability proportional to max(0, cov(time, return)).
+    """
+
+    name: ClassVar[str] = "covar-gmm"
+    _score_kind: ClassVar[str] = "time_return_cov"
+
+    def __init__(
+        self,
+        space: TaskSpace,
+        *,
+        fit_rate: int = 250,
+        random_task_ratio: float = 0.2,
+        k_range: tuple[int, int] = (2, 10),
+        criterion: str = "aic",
+        n_init: int = 1,
+        warm_start: bool = False,
+        gmm_backend: str = "numpy",
+        random_state: int | None = None,
+        reward_bounds: tuple[float, float] | None = None,
+    ):
+        super().__init__(
+            space, fit_rate=fit_rate, random_task_ratio=random_task_ratio, k_range=k_range,
+            criterion=criterion, n_init=n_init, warm_start=warm_start, gmm_backend=gmm_backend,
+            random_state=random_state, reward_bounds=reward_bounds,
+        )
+        self._rows = _arrays.Growable(space.dim + 2)
+
+    def _extra_dims(self) -> int:
+        return 2
+
+    def _observe(self, task: np.ndarray, reward: float, raw_return: float) -> None:
+        t = (self.n_updates_ % self.fit_rate) / self.fit_rate
+        self._rows.append(np.concatenate([task, [t, reward]]))
+        # Only the fitted window is ever needed.
+        if len(self._rows) > 4 * self.fit_rate:
+            tail = self._rows.values[-self.fit_rate :].copy()
+            self._rows = _arrays.Growable(self.space.dim + 2)
+            self._rows.extend(tail)
+        self._schedule_fit()
+        return None
+
+    def _window(self) -> np.ndarray:
+        return self._rows.values[-self.fit_rate :]
+
+    def _get_state(self) -> dict[str, Any]:
+        return {**self._gmm_state(), "rows": _arrays.encode(self._window())}
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        self._rows = _arrays.Growable(self.space.dim + 2)
+        self._rows.extend(_arrays.decode(state["rows"]))
+        self._set_gmm_state(state)
