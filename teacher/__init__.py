@@ -8,6 +8,7 @@ from teacher._fit import FitRequest, FitResult, run_fit
 from teacher.alpgmm import ALPGMM
 from teacher.base import FitRecord, Sample, Teacher, TeacherRecord
 from teacher.covar_gmm import CovarGMM
+from teacher.curriculum import Curriculum, EvaluationIn, ReportOutcome, ResultIn, replay
 from teacher.errors import (
     EventLogError,
     InvalidParameterError,
@@ -15,8 +16,24 @@ from teacher.errors import (
     InvalidSpaceError,
     InvalidTaskError,
     ReplayDivergedError,
+    ResultConflictError,
     StateMismatchError,
     TeacherError,
+    UnknownTaskIdError,
+)
+from teacher.events import (
+    SCHEMA_VERSION,
+    CreatedEvent,
+    CurriculumConfig,
+    EvaluationEvent,
+    Event,
+    FitEvent,
+    JsonlWriter,
+    ResultEvent,
+    TaskEvent,
+    event_from_json,
+    event_to_json,
+    read_jsonl,
 )
 from teacher.oracle import Oracle
 from teacher.random_teacher import RandomTeacher
@@ -26,6 +43,25 @@ from teacher.space import TaskSpace
 from teacher.toy import ToyStudent
 
 __all__ = [
+    "SCHEMA_VERSION",
+    "CreatedEvent",
+    "Curriculum",
+    "CurriculumConfig",
+    "EvaluationEvent",
+    "EvaluationIn",
+    "Event",
+    "FitEvent",
+    "JsonlWriter",
+    "ReportOutcome",
+    "ResultConflictError",
+    "ResultEvent",
+    "ResultIn",
+    "TaskEvent",
+    "UnknownTaskIdError",
+    "event_from_json",
+    "event_to_json",
+    "read_jsonl",
+    "replay",
     "ALPGMM",
     "CovarGMM",
     "EventLogError",

@@ -43,3 +43,11 @@ class EventLogError(TeacherError):
 
 class ReplayDivergedError(TeacherError):
     """Replaying an event log produced a different task than the one logged."""
+
+
+class UnknownTaskIdError(TeacherError):
+    """A result names a task id this curriculum never issued."""
+
+
+class ResultConflictError(TeacherError):
+    """A task id was already reported with a different return."""

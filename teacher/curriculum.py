@@ -1,0 +1,311 @@
+"""A curriculum as an event-sourced state machine: a teacher plus the books around it
+(issued and pending tasks, reported results, evaluations, fits).
+
+Every state change is an event (see :mod:`teacher.events`); ``apply`` replays one, so a
+curriculum rebuilt from its log equals the live one. No I/O happens here: the server and
+local runs persist the events this class returns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from teacher._fit import FitResult, run_fit
+from teacher.base import Teacher
+from teacher.errors import (
+    InvalidReturnError,
+    ReplayDivergedError,
+    ResultConflictError,
+    TeacherError,
+    UnknownTaskIdError,
+)
+from teacher.events import (
+    CreatedEvent,
+    CurriculumConfig,
+    EvaluationEvent,
+    Event,
+    FitEvent,
+    ResultEvent,
+    TaskEvent,
+    utc_now,
+)
+
+__all__ = ["Curriculum", "ResultIn", "EvaluationIn", "ReportOutcome", "replay"]
+
+
+@dataclass(frozen=True)
+class ResultIn:
+    """A reported training episode."""
+
+    task_id: str
+    episode_return: float
+    length: int | None = None
+    worker: str | None = None
+
+
+@dataclass(frozen=True)
+class EvaluationIn:
+    """A reported test episode; params is {name: value} or an array in canonical order."""
+
+    params: Any
+    episode_return: float
+    test_set: str | None = None
+    step: int | None = None
+    worker: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    events: list[Event]
+    accepted: int
+    duplicates: int
+
+
+def _finite(value: Any, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidReturnError(f"{field} must be a finite number, got {value!r}")
+    if not math.isfinite(value):
+        raise InvalidReturnError(f"{field} must be a finite number, got {value!r}")
+    return float(value)
+
+
+class Curriculum:
+    """Live state of one curriculum.
+
+    fit_mode: ``"sync"`` runs a due fit inside :meth:`report` (in-process use);
+    ``"defer"`` leaves it in ``teacher.pending_fit`` for the caller to compute elsewhere
+    and hand back through :meth:`install_fit` (the server).
+    task_id_prefix: task ids are ``f"{prefix}{seq}"``, unique when prefixes are.
+    """
+
+    def __init__(
+        self,
+        config: CurriculumConfig,
+        *,
+        fit_mode: str = "sync",
+        task_id_prefix: str = "t",
+        clock: Callable[[], str] = utc_now,
+    ):
+        if fit_mode not in ("sync", "defer"):
+            raise TeacherError(f"fit_mode must be 'sync' or 'defer', got {fit_mode!r}")
+        self.config = config
+        self.teacher: Teacher = config.make_teacher()
+        self.fit_mode = fit_mode
+        self.task_id_prefix = task_id_prefix
+        self.clock = clock
+        self.seq = 0
+        self.pending: dict[str, dict[str, float]] = {}
+        self.reported: dict[str, float] = {}
+        self.n_tasks = 0
+        self.n_results = 0
+        self.n_evaluations = 0
+        self.n_fits = 0
+        self.last_fit_time: str | None = None
+        # (test_set, step) -> [n mastered, n evaluated]
+        self.mastery: dict[tuple[str | None, int | None], list[int]] = {}
+
+    # -- creation -------------------------------------------------------------------------
+    def created_event(self) -> CreatedEvent:
+        """The ``created`` event; call once on a new curriculum (seq 1)."""
+        if self.seq != 0:
+            raise TeacherError("created_event must be the first event")
+        self.seq = 1
+        return CreatedEvent(1, self.clock(), self.config)
+
+    def _next(self) -> tuple[int, str]:
+        self.seq += 1
+        return self.seq, self.clock()
+
+    # -- tasks ----------------------------------------------------------------------------
+    def issue_tasks(self, count: int = 1) -> list[TaskEvent]:
+        """Sample ``count`` tasks; each becomes pending until reported."""
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise TeacherError(f"count must be a positive integer, got {count!r}")
+        out = []
+        for _ in range(count):
+            s = self.teacher.sample()
+            seq, time = self._next()
+            e = TaskEvent(seq, time, f"{self.task_id_prefix}{seq}",
+                          self.teacher.space.to_dict(s.task), s.origin)
+            self._apply_task(e)
+            out.append(e)
+        return out
+
+    def _apply_task(self, e: TaskEvent) -> None:
+        self.pending[e.task_id] = e.params
+        self.n_tasks += 1
+
+    # -- results --------------------------------------------------------------------------
+    def check_results(self, results: Sequence[ResultIn]) -> list[bool]:
+        """Validate a batch as a whole without changing anything. Returns, per item,
+        whether it is a duplicate of an already accepted report. Raises on the first
+        invalid item, naming its index."""
+        seen: dict[str, float] = {}
+        dup = []
+        for i, r in enumerate(results):
+            where = f"results[{i}]" if len(results) > 1 else "result"
+            ret = _finite(r.episode_return, f"{where}.return")
+            if r.length is not None and (
+                isinstance(r.length, bool) or not isinstance(r.length, int) or r.length < 0
+            ):
+                raise TeacherError(
+                    f"{where}.length must be a non-negative integer, got {r.length!r}"
+                )
+            prior = self.reported.get(r.task_id, seen.get(r.task_id))
+            if prior is not None:
+                if prior != ret:
+                    raise ResultConflictError(
+                        f"{where}.task_id {r.task_id!r} was already reported with return "
+                        f"{prior!r}, got {ret!r}"
+                    )
+                dup.append(True)
+                continue
+            if r.task_id not in self.pending:
+                raise UnknownTaskIdError(
+                    f"{where}.task_id {r.task_id!r} was never issued by this curriculum"
+                )
+            seen[r.task_id] = ret
+            dup.append(False)
+        return dup
+
+    def report(self, results: Sequence[ResultIn]) -> ReportOutcome:
+        """Feed results to the teacher in order (all-or-nothing validation first)."""
+        dup = self.check_results(results)
+        events: list[Event] = []
+        for r, is_dup in zip(results, dup, strict=True):
+            if is_dup:
+                continue
+            seq, time = self._next()
+            e = ResultEvent(seq, time, r.task_id, self.pending[r.task_id],
+                            float(r.episode_return), r.length, r.worker)
+            self._apply_result(e)
+            events.append(e)
+            if self.fit_mode == "sync" and self.teacher.pending_fit is not None:
+                events.append(self.install_fit(run_fit(self.teacher.pending_fit)))
+        return ReportOutcome(events, len(results) - sum(dup), sum(dup))
+
+    def _apply_result(self, e: ResultEvent) -> None:
+        self.teacher.observe(e.params, e.episode_return)
+        if e.task_id is not None:
+            self.pending.pop(e.task_id, None)
+            self.reported[e.task_id] = e.episode_return
+        self.n_results += 1
+
+    # -- fits -----------------------------------------------------------------------------
+    def install_fit(self, fit: FitResult) -> FitEvent:
+        """Install a computed fit into the teacher and return its event."""
+        episode = self.teacher.n_updates_
+        self.teacher.install_fit(fit)  # validates; raises before any book-keeping
+        seq, time = self._next()
+        e = FitEvent(seq, time, episode, fit)
+        self.n_fits += 1
+        self.last_fit_time = time
+        return e
+
+    # -- evaluations ----------------------------------------------------------------------
+    def record_evaluations(self, evaluations: Sequence[EvaluationIn]) -> list[EvaluationEvent]:
+        """Store test episodes (validated as a whole first); never fed to the teacher."""
+        parsed = []
+        for i, ev in enumerate(evaluations):
+            where = f"evaluations[{i}]"
+            params = self.teacher.space.to_dict(
+                self.teacher.space.validate(ev.params, field=f"{where}.params")
+            )
+            ret = _finite(ev.episode_return, f"{where}.return")
+            if ev.step is not None and (
+                isinstance(ev.step, bool) or not isinstance(ev.step, int) or ev.step < 0
+            ):
+                raise TeacherError(f"{where}.step must be a non-negative integer, got {ev.step!r}")
+            parsed.append((params, ret, ev))
+        out = []
+        thr = self.config.mastery_threshold
+        for params, ret, ev in parsed:
+            seq, time = self._next()
+            e = EvaluationEvent(seq, time, params, ret, ev.test_set, ev.step, ev.worker,
+                                None if thr is None else ret > thr)
+            self._apply_evaluation(e)
+            out.append(e)
+        return out
+
+    def _apply_evaluation(self, e: EvaluationEvent) -> None:
+        self.n_evaluations += 1
+        if e.mastered is not None:
+            cell = self.mastery.setdefault((e.test_set, e.step), [0, 0])
+            cell[0] += int(e.mastered)
+            cell[1] += 1
+
+    def mastery_summary(self) -> list[dict[str, Any]]:
+        """% mastered per (test_set, step), in order of first appearance."""
+        return [
+            {"test_set": ts, "step": step, "evaluated": n, "mastered": m,
+             "mastery_pct": 100.0 * m / n}
+            for (ts, step), (m, n) in self.mastery.items()
+        ]
+
+    def latest_mastery(self) -> float | None:
+        summary = self.mastery_summary()
+        return summary[-1]["mastery_pct"] if summary else None
+
+    # -- replay ---------------------------------------------------------------------------
+    def apply(self, e: Event) -> None:
+        """Apply one logged event (the next seq) exactly as it happened live."""
+        if e.seq != self.seq + 1:
+            raise TeacherError(f"event seq must be {self.seq + 1}, got {e.seq}")
+        if isinstance(e, CreatedEvent):
+            raise TeacherError("a 'created' event can only be the first event")
+        self.seq = e.seq
+        if isinstance(e, TaskEvent):
+            s = self.teacher.sample()
+            got = self.teacher.space.to_dict(s.task)
+            if got != e.params or s.origin != e.origin:
+                raise ReplayDivergedError(
+                    f"replay diverged at seq {e.seq}: the log has task {e.params} "
+                    f"({e.origin}), the teacher sampled {got} ({s.origin})"
+                )
+            self._apply_task(e)
+        elif isinstance(e, ResultEvent):
+            self._apply_result(e)
+        elif isinstance(e, EvaluationEvent):
+            self._apply_evaluation(e)
+        elif isinstance(e, FitEvent):
+            self.teacher.install_fit(e.fit)
+            self.n_fits += 1
+            self.last_fit_time = e.time
+
+    @classmethod
+    def from_events(
+        cls,
+        events: Iterable[Event],
+        *,
+        until_seq: int | None = None,
+        fit_mode: str = "defer",
+        task_id_prefix: str = "t",
+        clock: Callable[[], str] = utc_now,
+    ) -> Curriculum:
+        """Rebuild a curriculum from its log (optionally only up to ``until_seq``)."""
+        it = iter(events)
+        first = next(it, None)
+        if not isinstance(first, CreatedEvent) or first.seq != 1:
+            raise TeacherError("an event log must start with the 'created' event (seq 1)")
+        cur = cls(first.config, fit_mode=fit_mode, task_id_prefix=task_id_prefix, clock=clock)
+        cur.seq = 1
+        for e in it:
+            if until_seq is not None and e.seq > until_seq:
+                break
+            cur.apply(e)
+        return cur
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "tasks": self.n_tasks, "results": self.n_results, "pending": len(self.pending),
+            "evaluations": self.n_evaluations, "fits": self.n_fits,
+        }
+
+
+def replay(events: Iterable[Event], *, until_seq: int | None = None) -> Teacher:
+    """Rebuild the teacher of a logged curriculum exactly, installing logged fits at their
+    recorded positions; raises ReplayDivergedError if a logged task is not reproduced."""
+    return Curriculum.from_events(events, until_seq=until_seq).teacher
