@@ -143,7 +143,9 @@ class GMMTeacher(Teacher):
         pending = None
         if self._pending is not None:
             p = self._pending
-            pending = {"fit_index": p.fit_index, "episode": p.episode, "data": _arrays.encode(p.data)}
+            pending = {
+                "fit_index": p.fit_index, "episode": p.episode, "data": _arrays.encode(p.data)
+            }
         return {
             "fit": None if self.fit_ is None else self.fit_.to_json(),
             "pending": pending,

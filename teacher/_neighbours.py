@@ -14,7 +14,6 @@ tie-breaking expensive. An optional ``capacity`` keeps only the newest occurrenc
 
 from __future__ import annotations
 
-
 import numpy as np
 from scipy.spatial import cKDTree
 

@@ -39,7 +39,8 @@ def real(low: float | None = None, high: float | None = None, *, open_low: bool 
             ok = False
         if not ok:
             lo = "(" if open_low else "["
-            rng = f" in {lo}{low}, {high if high is not None else 'inf'}]" if low is not None else ""
+            hi = high if high is not None else "inf"
+            rng = f" in {lo}{low}, {hi}]" if low is not None else ""
             _fail(name, f"a finite number{rng}", value)
 
     return check

@@ -158,7 +158,7 @@ class Teacher(ABC):
             check(name, getattr(self, name))
         self._check_consistency()
 
-    def _check_consistency(self) -> None:
+    def _check_consistency(self) -> None:  # noqa: B027 - optional hook
         """Checks that involve several parameters or the space; subclasses extend."""
 
     # -- sampling --------------------------------------------------------------------------
@@ -300,8 +300,8 @@ class Teacher(ABC):
     def _get_state(self) -> dict[str, Any]:
         return {}
 
-    def _set_state(self, state: dict[str, Any]) -> None:
-        pass
+    def _set_state(self, state: dict[str, Any]) -> None:  # noqa: B027 - optional hook
+        """Restore what ``_get_state`` returned (on a fresh instance)."""
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())

@@ -1,0 +1,222 @@
+"""The event-log format, the Curriculum state machine and exact replay."""
+
+import json
+
+import numpy as np
+import pytest
+
+from teacher import (
+    Curriculum,
+    CurriculumConfig,
+    EvaluationIn,
+    EventLogError,
+    InvalidReturnError,
+    InvalidTaskError,
+    JsonlWriter,
+    ReplayDivergedError,
+    ResultConflictError,
+    ResultIn,
+    TaskSpace,
+    TeacherError,
+    ToyStudent,
+    UnknownTaskIdError,
+    event_to_json,
+    make_teacher,
+    read_jsonl,
+    replay,
+)
+
+SPACE = TaskSpace({"x0": (0.0, 1.0), "x1": (0.0, 1.0)})
+
+
+def config(teacher="alp-gmm", **params):
+    return CurriculumConfig(
+        name="toy", teacher=teacher, space=SPACE,
+        teacher_params=params or ({"fit_rate": 30} if teacher == "alp-gmm" else {}),
+        seed=7, reward_bounds=(0.0, 1.0), mastery_threshold=0.5,
+    )
+
+
+def run(cur: Curriculum, n_rounds: int, batch: int = 3, seed: int = 0):
+    """Drive a curriculum with the toy student; results come back out of order."""
+    student = ToyStudent(random_state=seed)
+    rng = np.random.default_rng(seed)
+    events = [cur.created_event()] if cur.seq == 0 else []
+    for _ in range(n_rounds):
+        tasks = cur.issue_tasks(batch)
+        events += tasks
+        order = rng.permutation(len(tasks))
+        results = [ResultIn(tasks[i].task_id, student.episode(list(tasks[i].params.values())),
+                            length=10, worker="w0") for i in order]
+        events += cur.report(results).events
+    return events
+
+
+def lines(events):
+    return [json.dumps(event_to_json(e)) for e in events]
+
+
+@pytest.mark.parametrize("teacher", ["alp-gmm", "covar-gmm", "riac", "random", "oracle"])
+def test_replay_rebuilds_the_live_teacher_exactly(teacher):
+    live = Curriculum(config(teacher))
+    events = run(live, 40)
+    events += live.record_evaluations([EvaluationIn({"x0": 0.1, "x1": 0.1}, 0.9, "u", 100)])
+    parsed = read_jsonl(lines(events))
+    rebuilt = Curriculum.from_events(parsed)
+    assert rebuilt.counts() == live.counts()
+    assert json.dumps(rebuilt.teacher.state_dict()) == json.dumps(live.teacher.state_dict())
+    assert [rebuilt.teacher.sample_task().tolist() for _ in range(20)] == [
+        live.teacher.sample_task().tolist() for _ in range(20)
+    ]
+    if teacher == "alp-gmm":
+        assert live.n_fits >= 3
+
+
+def test_replay_until_a_point_matches_the_live_state_then():
+    live = Curriculum(config())
+    events = run(live, 11)  # 33 results: past the first fit
+    state_then = json.dumps(live.teacher.state_dict())
+    mid = live.seq
+    events += run(live, 10)
+    assert json.dumps(replay(events, until_seq=mid).state_dict()) == state_then
+
+
+def test_replay_detects_divergence():
+    live = Curriculum(config())
+    events = run(live, 5)
+    first_task = next(i for i, e in enumerate(events) if e.type == "task")
+    d = event_to_json(events[first_task])
+    d["params"]["x0"] = 0.123456
+    tampered = read_jsonl(lines(events[:first_task]) + [json.dumps(d)])
+    with pytest.raises(ReplayDivergedError, match="diverged at seq 2"):
+        replay(tampered)
+
+
+def test_deferred_fits_replay_at_their_logged_position():
+    live = Curriculum(config(), fit_mode="defer")
+    events = [live.created_event()]
+    student = ToyStudent(random_state=0)
+    for i in range(100):
+        (t,) = live.issue_tasks(1)
+        events.append(t)
+        ret = student.episode(list(t.params.values()))
+        events += live.report([ResultIn(t.task_id, ret)]).events
+        if live.teacher.pending_fit is not None and i % 7 == 0:  # installs late
+            events.append(live.install_fit(live.teacher.pending_fit.run()))
+    assert live.n_fits >= 2
+    fit_events = [e for e in events if e.type == "fit"]
+    assert any(e.episode % 30 for e in fit_events)  # installed after the due point
+    rebuilt = Curriculum.from_events(read_jsonl(lines(events)))
+    assert json.dumps(rebuilt.teacher.state_dict()) == json.dumps(live.teacher.state_dict())
+
+
+def test_results_are_all_or_nothing_and_idempotent():
+    cur = Curriculum(config())
+    cur.created_event()
+    a, b = cur.issue_tasks(2)
+    before = (cur.seq, cur.counts(), json.dumps(cur.teacher.state_dict()))
+    bad_batches = [
+        ([ResultIn(a.task_id, 0.5), ResultIn("nope", 0.1)], UnknownTaskIdError,
+         r"results\[1\].task_id 'nope' was never issued"),
+        ([ResultIn(a.task_id, 0.5), ResultIn(b.task_id, float("nan"))], InvalidReturnError,
+         r"results\[1\].return must be a finite number"),
+        ([ResultIn(a.task_id, 0.5), ResultIn(a.task_id, 0.6)], ResultConflictError,
+         "already reported with return 0.5"),
+        ([ResultIn(a.task_id, 0.5, length=-1)], TeacherError, "length must be a non-negative"),
+    ]
+    for batch, error, fragment in bad_batches:
+        with pytest.raises(error, match=fragment):
+            cur.report(batch)
+        assert (cur.seq, cur.counts(), json.dumps(cur.teacher.state_dict())) == before
+    out = cur.report([ResultIn(a.task_id, 0.5)])
+    assert (out.accepted, out.duplicates) == (1, 0)
+    again = cur.report([ResultIn(a.task_id, 0.5), ResultIn(b.task_id, 0.25)])
+    assert (again.accepted, again.duplicates) == (1, 1)
+    assert cur.counts()["results"] == 2 and cur.counts()["pending"] == 0
+    with pytest.raises(ResultConflictError):
+        cur.report([ResultIn(a.task_id, 0.7)])
+
+
+def test_evaluations_are_summarised_and_never_fed_to_the_teacher():
+    cur = Curriculum(config())
+    cur.created_event()
+    state = json.dumps(cur.teacher.state_dict())
+    evs = cur.record_evaluations([
+        EvaluationIn({"x0": 0.1, "x1": 0.2}, 0.9, "u50", 1000),
+        EvaluationIn([0.3, 0.4], 0.1, "u50", 1000),
+        EvaluationIn([0.3, 0.4], 0.8, "u50", 2000),
+    ])
+    assert [e.mastered for e in evs] == [True, False, True]
+    assert json.dumps(cur.teacher.state_dict()) == state
+    assert cur.mastery_summary()[0]["mastery_pct"] == 50.0
+    assert cur.latest_mastery() == 100.0
+    with pytest.raises(InvalidTaskError, match=r"evaluations\[1\].params: x1 must be in"):
+        cur.record_evaluations([EvaluationIn([0.1, 0.1], 0.1), EvaluationIn([0.1, 2.0], 0.1)])
+    assert cur.n_evaluations == 3
+
+
+def test_jsonl_writer_and_reader_round_trip(tmp_path):
+    cur = Curriculum(config())
+    events = run(cur, 12)
+    path = tmp_path / "log.jsonl"
+    with JsonlWriter(path) as w:
+        w.write_many(events)
+    back = read_jsonl(path)
+    assert [event_to_json(e) for e in back] == [event_to_json(e) for e in events]
+    assert back[0].config == cur.config
+
+
+def test_reader_names_the_bad_line_and_keeps_what_came_before(tmp_path):
+    cur = Curriculum(config())
+    good = lines(run(cur, 3))
+    cases = {
+        "half-written": good[:5] + [good[5][: len(good[5]) // 2]],
+        "schema": good[:5] + [good[5].replace('"schema_version": 1', '"schema_version": 9')],
+        "missing": good[:5] + [json.dumps({k: v for k, v in json.loads(good[5]).items()
+                                           if k != "time"})],
+    }
+    messages = {"half-written": "line 6: not valid JSON", "schema": "line 6: unknown schema",
+                "missing": "line 6: missing field 'time'"}
+    for name, content in cases.items():
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("\n".join(content) + "\n")
+        with pytest.raises(EventLogError, match=messages[name]) as info:
+            read_jsonl(path)
+        assert info.value.line == 6
+        assert len(info.value.valid_events) == 5
+
+
+def test_reader_ignores_unknown_fields_and_requires_created_first():
+    cur = Curriculum(config())
+    good = [json.loads(x) for x in lines(run(cur, 2))]
+    good[1]["future_field"] = {"x": 1}
+    assert len(read_jsonl([json.dumps(d) for d in good])) == len(good)
+    with pytest.raises(EventLogError, match="line 1: .*'created'"):
+        read_jsonl([json.dumps({**good[1], "seq": 1})])
+    with pytest.raises(EventLogError, match="seq must be 3"):
+        read_jsonl([json.dumps(good[0]), json.dumps(good[1]), json.dumps(good[3])])
+
+
+def test_config_rejects_reserved_and_invalid_parameters():
+    bad = CurriculumConfig("x", "alp-gmm", SPACE, {"random_state": 3})
+    with pytest.raises(TeacherError, match="use the curriculum's 'seed'|seed"):
+        Curriculum(bad)
+    with pytest.raises(TeacherError, match="unknown hyper-parameter 'bogus'"):
+        Curriculum(CurriculumConfig("x", "alp-gmm", SPACE, {"bogus": 1}))
+    cfg = config()
+    assert CurriculumConfig.from_json(json.loads(json.dumps(cfg.to_json()))) == cfg
+
+
+def test_task_ids_use_the_prefix_and_are_unique():
+    cur = Curriculum(config(), task_id_prefix="c42-")
+    cur.created_event()
+    ids = [t.task_id for t in cur.issue_tasks(50)]
+    assert len(set(ids)) == 50 and all(i.startswith("c42-") for i in ids)
+    with pytest.raises(TeacherError, match="count must be a positive integer"):
+        cur.issue_tasks(0)
+
+
+def test_make_teacher_from_config_matches_direct_construction():
+    t = config().make_teacher()
+    direct = make_teacher("alp-gmm", SPACE, fit_rate=30, random_state=7, reward_bounds=(0, 1))
+    assert t.sample_task().tolist() == direct.sample_task().tolist()

@@ -1,0 +1,50 @@
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from teacher._neighbours import NearestNeighbours, brute_force_nearest
+
+
+def _check(points: np.ndarray, capacity: int | None) -> None:
+    nn = NearestNeighbours(points.shape[1], capacity=capacity)
+    for i, p in enumerate(points):
+        if i:
+            start = 0 if capacity is None else max(0, i - capacity)
+            expected = start + brute_force_nearest(points[start:i], p)
+            assert nn.query(p) == expected, (i, capacity)
+        else:
+            assert nn.query(p) is None
+        nn.add(p)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 700),
+    dim=st.integers(1, 4),
+    levels=st.integers(2, 6),
+    capacity=st.one_of(st.none(), st.integers(1, 300)),
+    seed=st.integers(0, 2**31),
+)
+def test_matches_brute_force_with_ties_and_duplicates(n, dim, levels, capacity, seed):
+    # Points on a coarse lattice: many exact duplicates and equidistant ties.
+    rng = np.random.default_rng(seed)
+    points = rng.integers(0, levels, size=(n, dim)).astype(float) / (levels - 1)
+    _check(points, capacity)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**31), capacity=st.one_of(st.none(), st.integers(50, 2000)))
+def test_matches_brute_force_on_continuous_points(seed, capacity):
+    rng = np.random.default_rng(seed)
+    _check(rng.random((1500, 2)), capacity)
+
+
+def test_bulk_extend_equals_incremental_adds():
+    rng = np.random.default_rng(1)
+    pts = rng.integers(0, 5, size=(2000, 2)).astype(float)
+    a, b = NearestNeighbours(2), NearestNeighbours(2)
+    for p in pts:
+        a.add(p)
+    b.extend(pts)
+    for q in rng.random((300, 2)) * 4:
+        assert a.query(q) == b.query(q) == brute_force_nearest(pts, q)
