@@ -1,1 +1,1 @@
-"""curriculum package."""
+"""The ``curriculum`` command line: the one composition root that wires every package."""

@@ -1,0 +1,3 @@
+from curriculum.cli import app
+
+app()

@@ -1,0 +1,136 @@
+"""The ``curriculum`` command line (typer). Thin: parse, wire, delegate."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+app = typer.Typer(
+    help="Automatic curricula for RL agents: teacher server, student workers, replays.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _parse_params(items: list[str] | None) -> dict[str, Any]:
+    """``key=value`` pairs; values are JSON (numbers, lists, strings, null)."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            _fail(f"--teacher-param must look like name=value, got {item!r}")
+        try:
+            out[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key] = raw
+    return out
+
+
+@app.command()
+def student(
+    server: Annotated[str | None, typer.Option(help="Teacher server URL.")] = None,
+    curriculum: Annotated[
+        str | None, typer.Option(help="Curriculum to join or create (default: run dir name).")
+    ] = None,
+    teacher: Annotated[str, typer.Option(help="Teacher, if the curriculum is created.")] = (
+        "alp-gmm"
+    ),
+    teacher_seed: Annotated[int, typer.Option(help="The curriculum's teacher seed.")] = 0,
+    teacher_param: Annotated[
+        list[str] | None, typer.Option(help="Teacher hyper-parameter name=value (repeat).")
+    ] = None,
+    env: Annotated[str, typer.Option(help="Environment id.")] = "StumpTracks-v0",
+    walker: Annotated[str, typer.Option(help="default, short or quadruped.")] = "default",
+    algo: Annotated[str, typer.Option(help="ppo, sac or td3.")] = "ppo",
+    steps: Annotated[int, typer.Option(help="Environment steps to train.")] = 100_000,
+    n_envs: Annotated[int, typer.Option(help="Parallel environments (SubprocVecEnv).")] = 1,
+    seed: Annotated[int, typer.Option(help="The worker's seed.")] = 0,
+    run_dir: Annotated[Path, typer.Option(help="Checkpoints, logs, summary.")] = Path(
+        "runs/student"
+    ),
+    eval_every: Annotated[int, typer.Option(help="Steps between evaluations (0: at end).")] = 0,
+    eval_set: Annotated[str, typer.Option(help="Test set name.")] = "uniform50",
+    eval_subset: Annotated[int | None, typer.Option(help="Evaluate the first N tasks.")] = None,
+    eval_max_steps: Annotated[int | None, typer.Option(help="Cap test episodes.")] = None,
+    checkpoint_every: Annotated[int, typer.Option(help="Steps between checkpoints.")] = 0,
+    max_episode_steps: Annotated[int | None, typer.Option(help="Training episode cap.")] = None,
+    max_seconds: Annotated[float | None, typer.Option(help="Stop after this wall time.")] = None,
+    token: Annotated[str | None, typer.Option(envvar="CURRICULUM_API_TOKEN")] = None,
+    local: Annotated[bool, typer.Option(help="Start an embedded teacher server.")] = False,
+    resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint.")] = False,
+    paper_sac: Annotated[bool, typer.Option(help="The paper's SAC hyper-parameters.")] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Train one SB3 worker on tasks chosen by the teacher."""
+    from curriculum._local import local_server
+    from students import StudentConfig, StudentError, paper_sac_kwargs, run_student
+    from teacher import TeacherError
+
+    if local and server:
+        _fail("--local starts its own server: do not also pass --server")
+    cfg = StudentConfig(
+        server=server, curriculum=curriculum, teacher=teacher, teacher_seed=teacher_seed,
+        teacher_params=_parse_params(teacher_param), env_id=env, walker=walker, algo=algo,
+        steps=steps, n_envs=n_envs, seed=seed, run_dir=run_dir, eval_every=eval_every,
+        eval_set=eval_set, eval_subset=eval_subset, eval_max_steps=eval_max_steps,
+        checkpoint_every=checkpoint_every, token=token, resume=resume,
+        max_episode_steps=max_episode_steps, max_seconds=max_seconds, progress=progress,
+        algo_kwargs=paper_sac_kwargs() if paper_sac else {},
+    )
+    try:
+        if local:
+            cfg.server = "http://127.0.0.1"  # replaced below; validates the rest first
+            cfg.validate()
+            run_dir.mkdir(parents=True, exist_ok=True)
+            with local_server(run_dir / "curriculum.db", log_path=run_dir / "server.log",
+                              token=token) as url:
+                cfg.server = url
+                summary = run_student(cfg)
+                from students import TeacherClient
+
+                with TeacherClient(url, token=token) as client:
+                    n = client.export_events(summary.curriculum_id, str(run_dir / "events.jsonl"))
+                typer.echo(f"exported {n} events to {run_dir / 'events.jsonl'}")
+        else:
+            summary = run_student(cfg)
+    except (StudentError, TeacherError, ValueError) as exc:
+        _fail(str(exc))
+    typer.echo(json.dumps(summary.__dict__))
+
+
+@app.command()
+def toy(
+    teacher: Annotated[str, typer.Option(help="Teacher name.")] = "alp-gmm",
+    episodes: Annotated[int, typer.Option(help="Episodes to run.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Teacher and student seed.")] = 0,
+    out: Annotated[Path, typer.Option(help="Where the event log goes.")] = Path("runs/toy"),
+    teacher_param: Annotated[list[str] | None, typer.Option(help="name=value (repeat).")] = None,
+) -> None:
+    """Run a teacher on the paper's toy student and write its event log."""
+    from curriculum._toy import run_toy
+    from teacher import TeacherError
+
+    try:
+        path, scores = run_toy(teacher, episodes, seed, out, _parse_params(teacher_param))
+    except (TeacherError, ValueError) as exc:
+        _fail(str(exc))
+    for ep, score in scores:
+        typer.echo(f"episode {ep:>7}: {score:5.1f}% of cells mastered")
+    typer.echo(f"event log: {path}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

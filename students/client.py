@@ -1,0 +1,207 @@
+"""HTTP client for the teacher service (the whole ``/v1`` contract)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from students.errors import TeacherRequestError, TeacherUnreachableError
+
+__all__ = ["Task", "TeacherClient"]
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task issued by the teacher: ``params`` maps parameter names to values."""
+
+    task_id: str
+    params: dict[str, float]
+    origin: str
+
+
+class TeacherClient:
+    """Talks to a teacher server.
+
+    Connection errors, timeouts and 5xx answers are retried with exponential backoff
+    (``retries`` attempts after the first, starting at ``backoff`` seconds, doubling, at
+    most ``max_backoff``). Reports are idempotent on the server (a task id re-sent with
+    the same return is acknowledged as a duplicate), so a retried report never counts
+    twice. A 4xx answer raises :class:`TeacherRequestError` at once.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        token: str | None = None,
+        timeout: float = 10.0,
+        retries: int = 5,
+        backoff: float = 0.2,
+        max_backoff: float = 5.0,
+    ):
+        self.url = url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> TeacherClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Picklable for SubprocVecEnv: the HTTP connection pool is rebuilt on the other side.
+        return {k: v for k, v in self.__dict__.items() if k != "_http"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        self._http = httpx.Client(base_url=self.url, headers=headers, timeout=self.timeout)
+
+    # -- transport ---------------------------------------------------------------------
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        delay = self.backoff
+        last: str = ""
+        started = time.monotonic()
+        for attempt in range(self.retries + 1):
+            try:
+                resp = self._http.request(method, path, **kwargs)
+            except httpx.TransportError as exc:
+                last = f"{type(exc).__name__}: {exc}"
+            else:
+                if resp.status_code < 500:
+                    if resp.status_code >= 400:
+                        detail = _detail(resp)
+                        raise TeacherRequestError(
+                            f"{method} {path} -> {resp.status_code}: {detail}",
+                            status=resp.status_code, detail=detail,
+                        )
+                    return resp
+                last = f"HTTP {resp.status_code}: {_detail(resp)}"
+            if attempt < self.retries:
+                time.sleep(delay)
+                delay = min(delay * 2, self.max_backoff)
+        raise TeacherUnreachableError(
+            f"teacher server {self.url} unreachable: {method} {path} failed "
+            f"{self.retries + 1} times over {time.monotonic() - started:.1f} s (last: {last})"
+        )
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._request(method, path, **kwargs).json()
+
+    # -- curricula ---------------------------------------------------------------------
+    def health(self) -> dict[str, Any]:
+        return dict(self._json("GET", "/healthz"))
+
+    def create_curriculum(
+        self,
+        name: str,
+        *,
+        teacher: str,
+        space: Mapping[str, Sequence[float]],
+        teacher_params: Mapping[str, Any] | None = None,
+        reward_bounds: Sequence[float] | None = None,
+        mastery_threshold: float | None = None,
+        seed: int = 0,
+    ) -> dict[str, Any]:
+        """Create the curriculum ``name``, or join it if it exists with the same
+        configuration (a different configuration raises TeacherRequestError 409)."""
+        body = {
+            "name": name,
+            "teacher": teacher,
+            "space": {k: [float(v[0]), float(v[1])] for k, v in space.items()},
+            "teacher_params": dict(teacher_params or {}),
+            "reward_bounds": list(reward_bounds) if reward_bounds is not None else None,
+            "mastery_threshold": mastery_threshold,
+            "seed": seed,
+        }
+        return dict(self._json("POST", "/v1/curricula", json=body))
+
+    def list_curricula(self, name: str | None = None) -> list[dict[str, Any]]:
+        params = {"name": name} if name else None
+        data = self._json("GET", "/v1/curricula", params=params)
+        return list(data["curricula"] if isinstance(data, dict) else data)
+
+    def get_curriculum(self, curriculum_id: str) -> dict[str, Any]:
+        return dict(self._json("GET", f"/v1/curricula/{curriculum_id}"))
+
+    def delete_curriculum(self, curriculum_id: str) -> None:
+        self._request("DELETE", f"/v1/curricula/{curriculum_id}")
+
+    # -- tasks, results, evaluations ---------------------------------------------------
+    def get_tasks(self, curriculum_id: str, count: int = 1) -> list[Task]:
+        data = self._json("POST", f"/v1/curricula/{curriculum_id}/tasks", json={"count": count})
+        return [Task(t["task_id"], dict(t["params"]), t["origin"]) for t in data["tasks"]]
+
+    def report_results(
+        self, curriculum_id: str, results: Sequence[Mapping[str, Any]]
+    ) -> tuple[int, int]:
+        """Report finished episodes ({task_id, return, length?, worker?}); returns
+        (accepted, duplicates)."""
+        data = self._json(
+            "POST", f"/v1/curricula/{curriculum_id}/results", json={"results": list(results)}
+        )
+        return int(data["accepted"]), int(data["duplicates"])
+
+    def report_evaluations(
+        self, curriculum_id: str, evaluations: Sequence[Mapping[str, Any]]
+    ) -> dict[str, Any]:
+        return dict(
+            self._json(
+                "POST", f"/v1/curricula/{curriculum_id}/evaluations",
+                json={"evaluations": list(evaluations)},
+            )
+        )
+
+    # -- event log ---------------------------------------------------------------------
+    def events(self, curriculum_id: str, after: int = 0) -> list[dict[str, Any]]:
+        """The event log (teacher library format) after seq ``after``."""
+        resp = self._request(
+            "GET", f"/v1/curricula/{curriculum_id}/events",
+            params={"format": "jsonl", "after": after},
+        )
+        return [json.loads(line) for line in resp.text.splitlines() if line.strip()]
+
+    def export_events(self, curriculum_id: str, path: str) -> int:
+        """Write the whole event log as JSON lines to ``path``; returns the event count."""
+        events = self.events(curriculum_id)
+        with open(path, "w", encoding="utf-8") as fh:
+            for e in events:
+                fh.write(json.dumps(e) + "\n")
+        return len(events)
+
+    def follow_events(self, curriculum_id: str, after: int = 0) -> Iterator[dict[str, Any]]:
+        """Stream events as they are appended (blocks; stop by closing the iterator)."""
+        params: dict[str, Any] = {"format": "jsonl", "after": after, "follow": "true"}
+        with self._http.stream(
+            "GET", f"/v1/curricula/{curriculum_id}/events", params=params, timeout=None
+        ) as resp:
+            if resp.status_code >= 400:
+                resp.read()
+                raise TeacherRequestError(
+                    f"GET events -> {resp.status_code}: {_detail(resp)}",
+                    status=resp.status_code,
+                )
+            for line in resp.iter_lines():
+                if line.strip():
+                    yield json.loads(line)
+
+
+def _detail(resp: httpx.Response) -> Any:
+    try:
+        return resp.json().get("detail", resp.text)
+    except (ValueError, AttributeError):
+        return resp.text[:500]

@@ -1,0 +1,255 @@
+"""One student worker: an SB3 agent trained on tasks chosen by the teacher."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+from stable_baselines3 import PPO, SAC, TD3
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.callbacks import BaseCallback, CallbackList
+from stable_baselines3.common.monitor import Monitor
+from stable_baselines3.common.noise import NormalActionNoise
+from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv
+
+import envs
+from students.client import TeacherClient
+from students.config import StudentConfig
+from students.evaluation import MasteryEvalCallback
+from students.progress import ProgressCallback
+from students.sources import HttpTaskSource, LocalTaskSource, TaskSource
+from students.wrappers import CurriculumWrapper
+from teacher import Curriculum, CurriculumConfig, EvaluationIn, JsonlWriter, TaskSpace
+
+__all__ = ["run_student", "StudentSummary", "paper_sac_kwargs"]
+
+ALGO_CLASSES: dict[str, type[BaseAlgorithm]] = {"ppo": PPO, "sac": SAC, "td3": TD3}
+
+
+def paper_sac_kwargs() -> dict[str, Any]:
+    """The paper's SAC settings (ALGORITHMS.md §5), for long runs on big machines."""
+    return {
+        "learning_rate": 1e-3, "ent_coef": 0.005, "gamma": 0.99, "batch_size": 1000,
+        "buffer_size": 2_000_000, "learning_starts": 10_000,
+        "policy_kwargs": {"net_arch": [400, 300]},
+    }
+
+
+@dataclass
+class StudentSummary:
+    curriculum_id: str
+    steps: int
+    episodes: int
+    mastery: list[tuple[int, float]] = field(default_factory=list)
+    stopped_early: bool = False
+    run_dir: str = ""
+
+
+class _StopOnSignal(BaseCallback):
+    """Ends ``learn()`` cleanly after SIGINT/SIGTERM or a wall-time budget (the worker
+    then checkpoints)."""
+
+    def __init__(self, max_seconds: float | None = None) -> None:
+        super().__init__()
+        self.requested = False
+        self.deadline = None if max_seconds is None else time.monotonic() + max_seconds
+
+    def _on_step(self) -> bool:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            self.requested = True
+        return not self.requested
+
+
+class _Checkpoint(BaseCallback):
+    def __init__(self, every: int, save: Callable[[], None]):
+        super().__init__()
+        self.every, self.save, self._last = every, save, 0
+
+    def _on_step(self) -> bool:
+        if self.every and self.num_timesteps - self._last >= self.every:
+            self._last = self.num_timesteps
+            self.save()
+        return True
+
+
+def _curriculum_config(cfg: StudentConfig) -> dict[str, Any]:
+    return {
+        "teacher": cfg.teacher,
+        "space": {k: list(v) for k, v in envs.task_bounds(cfg.env_id).items()},
+        "teacher_params": dict(cfg.teacher_params),
+        "reward_bounds": list(cfg.reward_bounds),
+        "mastery_threshold": envs.mastery_threshold(cfg.env_id),
+        "seed": cfg.teacher_seed,
+    }
+
+
+def _make_env_fn(cfg: StudentConfig, source_factory: Callable[[], TaskSource]):
+    env_id, walker, cap = cfg.env_id, cfg.walker, cfg.max_episode_steps
+
+    def make() -> gym.Env:
+        kwargs: dict[str, Any] = {"walker": walker}
+        if cap is not None:
+            kwargs["max_episode_steps"] = cap
+        env = gym.make(env_id, **kwargs)
+        return Monitor(CurriculumWrapper(env, source_factory))
+
+    return make
+
+
+class _Remote:
+    """Task sources and evaluation reports through the teacher server."""
+
+    def __init__(self, cfg: StudentConfig):
+        self.client = TeacherClient(cfg.server or "", token=cfg.token)
+        info = self.client.create_curriculum(cfg.curriculum or "", **_curriculum_config(cfg))
+        self.curriculum_id = str(info["id"])
+        url, token, cid = cfg.server or "", cfg.token, self.curriculum_id
+        self.factory_for = lambda rank: (
+            lambda: HttpTaskSource(TeacherClient(url, token=token), cid,
+                                   worker=f"{cfg.worker}/{rank}")
+        )
+
+    def report_evaluations(self, items: list[dict[str, Any]]) -> None:
+        self.client.report_evaluations(self.curriculum_id, items)
+
+    def status(self) -> dict[str, Any]:
+        return self.client.get_curriculum(self.curriculum_id)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class _InProcess:
+    """An in-process curriculum (single process), logged to run_dir/events.jsonl."""
+
+    def __init__(self, cfg: StudentConfig):
+        c = _curriculum_config(cfg)
+        config = CurriculumConfig(
+            name=cfg.curriculum or "", teacher=c["teacher"], space=TaskSpace(c["space"]),
+            teacher_params=c["teacher_params"], seed=c["seed"],
+            reward_bounds=tuple(c["reward_bounds"]),  # type: ignore[arg-type]
+            mastery_threshold=c["mastery_threshold"],
+        )
+        self.curriculum = Curriculum(config, fit_mode="sync")
+        self.curriculum_id = config.name
+        self.source = LocalTaskSource(
+            self.curriculum, writer=JsonlWriter(cfg.run_dir / "events.jsonl"),
+            worker=cfg.worker,
+        )
+        self.factory_for = lambda rank: (lambda: self.source)
+        self._closed = False
+
+    def report_evaluations(self, items: list[dict[str, Any]]) -> None:
+        evs = self.curriculum.record_evaluations([
+            EvaluationIn(i["params"], i["return"], i.get("test_set"), i.get("step"),
+                         i.get("worker"))
+            for i in items
+        ])
+        self.source._write(list(evs))
+
+    def status(self) -> dict[str, Any]:
+        return {"counts": self.curriculum.counts(), "latest_mastery": None}
+
+    def close(self) -> None:
+        if not self._closed:
+            self.source.close()
+            self._closed = True
+
+
+def _build_model(cfg: StudentConfig, vec: VecEnv, checkpoint: Path) -> BaseAlgorithm:
+    cls = ALGO_CLASSES[cfg.algo]
+    if cfg.resume and checkpoint.exists():
+        model = cls.load(checkpoint, env=vec, device="cpu")
+        buffer = checkpoint.with_name("replay_buffer.pkl")
+        if buffer.exists() and hasattr(model, "load_replay_buffer"):
+            model.load_replay_buffer(buffer)
+        return model
+    kwargs: dict[str, Any] = dict(cfg.algo_kwargs)
+    if cfg.algo == "td3" and "action_noise" not in kwargs:
+        n = vec.action_space.shape[0]  # type: ignore[index]
+        kwargs["action_noise"] = NormalActionNoise(np.zeros(n), 0.1 * np.ones(n))
+    return cls("MlpPolicy", vec, seed=cfg.seed, device="cpu", verbose=0, **kwargs)
+
+
+def run_student(cfg: StudentConfig) -> StudentSummary:
+    """Train one worker as configured; returns what happened. SIGINT/SIGTERM stop it
+    cleanly: a checkpoint is saved and queued reports are flushed."""
+    cfg.validate()
+    torch.set_num_threads(cfg.torch_threads)
+    cfg.run_dir.mkdir(parents=True, exist_ok=True)
+    backend: _Remote | _InProcess = _InProcess(cfg) if cfg.in_process else _Remote(cfg)
+    (cfg.run_dir / "curriculum.json").write_text(
+        json.dumps({"curriculum_id": backend.curriculum_id, "server": cfg.server}) + "\n"
+    )
+    fns = [_make_env_fn(cfg, backend.factory_for(r)) for r in range(cfg.n_envs)]
+    vec: VecEnv = (
+        DummyVecEnv(fns) if cfg.n_envs == 1 or cfg.in_process
+        else SubprocVecEnv(fns, start_method="forkserver")
+    )
+    vec.seed(cfg.seed)
+    checkpoint = cfg.run_dir / "checkpoints" / "model.zip"
+    model = _build_model(cfg, vec, checkpoint)
+    start_steps = int(model.num_timesteps)
+
+    def save() -> None:
+        checkpoint.parent.mkdir(parents=True, exist_ok=True)
+        model.save(checkpoint)
+        if hasattr(model, "save_replay_buffer"):
+            model.save_replay_buffer(checkpoint.with_name("replay_buffer.pkl"))
+
+    stop = _StopOnSignal(cfg.max_seconds)
+    callbacks: list[BaseCallback] = [stop, _Checkpoint(cfg.checkpoint_every, save)]
+    evaluator = None
+    if cfg.eval_every >= 0:
+        tasks = envs.test_set(cfg.env_id, cfg.eval_set)
+        if cfg.eval_subset is not None:
+            tasks = tasks[: cfg.eval_subset]
+        evaluator = MasteryEvalCallback(
+            lambda: gym.make(cfg.env_id, walker=cfg.walker),
+            tasks, envs.task_names(cfg.env_id), envs.mastery_threshold(cfg.env_id),
+            eval_every=cfg.eval_every or 10**15, test_set=cfg.eval_set,
+            max_steps=cfg.eval_max_steps, report=backend.report_evaluations,
+            worker=cfg.worker, verbose=0 if cfg.progress else 1,
+        )
+        callbacks.append(evaluator)
+    progress = ProgressCallback(cfg.steps, start_steps, backend.status, enabled=cfg.progress,
+                                evaluator=evaluator)
+    callbacks.append(progress)
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stop.requested = True
+
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    started = time.monotonic()
+    try:
+        remaining = max(0, cfg.steps - start_steps)
+        if remaining:
+            model.learn(remaining, callback=CallbackList(callbacks),
+                        reset_num_timesteps=not cfg.resume)
+        save()
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+        vec.close()  # closes the wrappers: queued reports are flushed
+        if evaluator is not None:
+            evaluator.close()
+        status = backend.status()
+        backend.close()
+    episodes = int(status.get("counts", {}).get("results", 0))
+    summary = StudentSummary(
+        curriculum_id=backend.curriculum_id, steps=int(model.num_timesteps),
+        episodes=episodes, mastery=list(evaluator.history) if evaluator else [],
+        stopped_early=stop.requested, run_dir=str(cfg.run_dir),
+    )
+    (cfg.run_dir / "summary.json").write_text(json.dumps({
+        **summary.__dict__, "wall_seconds": time.monotonic() - started,
+    }, indent=2) + "\n")
+    return summary
