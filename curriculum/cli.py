@@ -128,6 +128,60 @@ def toy(
     typer.echo(f"event log: {path}")
 
 
+@app.command()
+def demo(
+    minutes: Annotated[float, typer.Option(help="Training wall time.")] = 3.0,
+    workers: Annotated[int, typer.Option(help="Student worker processes.")] = 2,
+    run_dir: Annotated[Path | None, typer.Option(help="Default: runs/demo-<time>.")] = None,
+    fit_rate: Annotated[int, typer.Option(help="ALP-GMM fit rate (paper: 250).")] = 50,
+    episode_cap: Annotated[int, typer.Option(help="Training episode cap in steps.")] = 400,
+    eval_tasks: Annotated[int, typer.Option(help="Test tasks evaluated at the end.")] = 10,
+) -> None:
+    """The main job: a teacher server and PPO workers on Stump Tracks, then a summary
+    and a plot of the curriculum."""
+    import datetime as dt
+
+    from curriculum._demo import run_demo
+
+    if minutes <= 0 or workers < 1 or fit_rate < 2 or episode_cap < 1 or eval_tasks < 1:
+        _fail("--minutes must be > 0, --workers, --episode-cap and --eval-tasks >= 1, "
+              f"--fit-rate >= 2; got {minutes}, {workers}, {episode_cap}, {eval_tasks}, "
+              f"{fit_rate}")
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    summary = run_demo(minutes, workers, run_dir or Path(f"runs/demo-{stamp}"), fit_rate,
+                       episode_cap, eval_tasks)
+    if summary["failed_workers"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def replay(
+    log: Annotated[Path, typer.Argument(help="A JSON-lines or Parquet event log.")],
+    out: Annotated[Path, typer.Option(help="Directory for the PNG files.")] = Path("plots"),
+    dims: Annotated[
+        str | None, typer.Option(help="Two parameters to plot, e.g. x0,x1.")
+    ] = None,
+    gif: Annotated[bool, typer.Option(help="Also write curriculum.gif.")] = True,
+    lenient: Annotated[
+        bool, typer.Option(help="Load the valid part before a bad line instead of failing.")
+    ] = False,
+) -> None:
+    """Replay a curriculum log and write every plot as a PNG file."""
+    from curriculum.replay_cmd import replay_command
+    from teacher import TeacherError
+
+    pair: tuple[str, str] | None = None
+    if dims is not None:
+        parts = [p.strip() for p in dims.split(",")]
+        if len(parts) != 2 or not all(parts):
+            _fail(f"--dims must be two parameter names like x0,x1, got {dims!r}")
+        pair = (parts[0], parts[1])
+    try:
+        replay_command(str(log), str(out), pair, gif, strict=not lenient, echo=typer.echo)
+    except (TeacherError, RuntimeError, OSError) as exc:
+        _fail(str(exc))
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -40,7 +40,7 @@ class TeacherClient:
         *,
         token: str | None = None,
         timeout: float = 10.0,
-        retries: int = 5,
+        retries: int = 8,
         backoff: float = 0.2,
         max_backoff: float = 5.0,
     ):

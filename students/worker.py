@@ -48,6 +48,7 @@ class StudentSummary:
     curriculum_id: str
     steps: int
     episodes: int
+    episodes_reported: int = 0
     mastery: list[tuple[int, float]] = field(default_factory=list)
     stopped_early: bool = False
     run_dir: str = ""
@@ -235,6 +236,7 @@ def run_student(cfg: StudentConfig) -> StudentSummary:
             model.learn(remaining, callback=CallbackList(callbacks),
                         reset_num_timesteps=not cfg.resume)
         save()
+        reported = sum(int(n) for n in vec.get_attr("episodes_reported"))
     finally:
         for s, h in old.items():
             signal.signal(s, h)
@@ -246,7 +248,8 @@ def run_student(cfg: StudentConfig) -> StudentSummary:
     episodes = int(status.get("counts", {}).get("results", 0))
     summary = StudentSummary(
         curriculum_id=backend.curriculum_id, steps=int(model.num_timesteps),
-        episodes=episodes, mastery=list(evaluator.history) if evaluator else [],
+        episodes=episodes, episodes_reported=reported,
+        mastery=list(evaluator.history) if evaluator else [],
         stopped_early=stop.requested, run_dir=str(cfg.run_dir),
     )
     (cfg.run_dir / "summary.json").write_text(json.dumps({

@@ -1,0 +1,52 @@
+import time
+
+import pytest
+
+from students import TeacherClient, TeacherRequestError, TeacherUnreachableError
+from tests.students.conftest import free_port
+
+
+def test_unreachable_server_fails_clearly_after_the_retry_budget():
+    url = f"http://127.0.0.1:{free_port()}"
+    client = TeacherClient(url, retries=3, backoff=0.05)
+    started = time.monotonic()
+    expected = rf"teacher server {url} unreachable.*4 times"
+    with pytest.raises(TeacherUnreachableError, match=expected):
+        client.get_tasks("abc")
+    assert time.monotonic() - started >= 0.05 + 0.1 + 0.2
+
+
+def test_the_whole_contract_round_trip(server):
+    with TeacherClient(server) as client:
+        assert client.health()
+        info = client.create_curriculum(
+            "c1", teacher="alp-gmm", space={"a": (0, 1), "b": (0, 2)},
+            teacher_params={"fit_rate": 4}, reward_bounds=(0, 1), mastery_threshold=0.5, seed=1,
+        )
+        cid = info["id"]
+        again = client.create_curriculum(
+            "c1", teacher="alp-gmm", space={"a": (0, 1), "b": (0, 2)},
+            teacher_params={"fit_rate": 4}, reward_bounds=(0, 1), mastery_threshold=0.5, seed=1,
+        )
+        assert again["id"] == cid
+        with pytest.raises(TeacherRequestError) as conflict:
+            client.create_curriculum("c1", teacher="random", space={"a": (0, 1)})
+        assert conflict.value.status == 409
+        tasks = client.get_tasks(cid, 10)
+        assert len({t.task_id for t in tasks}) == 10 and tasks[0].origin == "bootstrap"
+        results = [{"task_id": t.task_id, "return": 0.1 * i} for i, t in enumerate(tasks)]
+        assert client.report_results(cid, results) == (10, 0)
+        assert client.report_results(cid, results[:3]) == (0, 3)  # idempotent re-send
+        client.report_evaluations(cid, [{"params": {"a": 0.1, "b": 0.1}, "return": 0.9,
+                                         "test_set": "t", "step": 5}])
+        status = client.get_curriculum(cid)
+        assert status["counts"]["results"] == 10 and status["counts"]["fits"] >= 1
+        events = client.events(cid)
+        assert events[0]["type"] == "created" and [e["seq"] for e in events] == list(
+            range(1, len(events) + 1)
+        )
+        assert client.events(cid, after=len(events) - 1)[0]["seq"] == len(events)
+        assert [c["id"] for c in client.list_curricula("c1")] == [cid]
+        with pytest.raises(TeacherRequestError) as bad:
+            client.report_results(cid, [{"task_id": "nope", "return": 1.0}])
+        assert bad.value.status in (404, 422)
