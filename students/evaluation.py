@@ -74,7 +74,8 @@ class MasteryEvalCallback(BaseCallback):
         self.max_steps = max_steps
         self.report = report
         self.worker = worker
-        self.history: list[tuple[int, float]] = []
+        self.history: list[tuple[int, float]] = []  # (step, mastery %)
+        self.mean_returns: list[tuple[int, float]] = []  # (step, mean test return)
         self._env: gym.Env | None = None
         self._last = 0
 
@@ -96,6 +97,7 @@ class MasteryEvalCallback(BaseCallback):
             max_steps=self.max_steps,
         )
         self.history.append((self.num_timesteps, mastery))
+        self.mean_returns.append((self.num_timesteps, float(returns.mean())))
         self.logger.record("eval/mastery_pct", mastery)
         self.logger.record("eval/mean_return", float(returns.mean()))
         if self.verbose:

@@ -23,11 +23,19 @@ from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv
 import envs
 from students.client import TeacherClient
 from students.config import StudentConfig
+from students.errors import InvalidConfigError
 from students.evaluation import MasteryEvalCallback
 from students.progress import ProgressCallback
 from students.sources import HttpTaskSource, LocalTaskSource, TaskSource
 from students.wrappers import CurriculumWrapper
-from teacher import Curriculum, CurriculumConfig, EvaluationIn, JsonlWriter, TaskSpace
+from teacher import (
+    Curriculum,
+    CurriculumConfig,
+    EvaluationIn,
+    JsonlWriter,
+    TaskSpace,
+    read_jsonl,
+)
 
 __all__ = ["run_student", "StudentSummary", "paper_sac_kwargs"]
 
@@ -50,6 +58,7 @@ class StudentSummary:
     episodes: int
     episodes_reported: int = 0
     mastery: list[tuple[int, float]] = field(default_factory=list)
+    test_returns: list[tuple[int, float]] = field(default_factory=list)
     stopped_early: bool = False
     run_dir: str = ""
 
@@ -129,7 +138,10 @@ class _Remote:
 
 
 class _InProcess:
-    """An in-process curriculum (single process), logged to run_dir/events.jsonl."""
+    """An in-process curriculum (single process), logged to run_dir/events.jsonl.
+
+    A new run starts a new log; ``resume`` rebuilds the curriculum from the log (exact
+    replay) and appends to it."""
 
     def __init__(self, cfg: StudentConfig):
         c = _curriculum_config(cfg)
@@ -139,7 +151,17 @@ class _InProcess:
             reward_bounds=tuple(c["reward_bounds"]),  # type: ignore[arg-type]
             mastery_threshold=c["mastery_threshold"],
         )
-        self.curriculum = Curriculum(config, fit_mode="sync")
+        log = cfg.run_dir / "events.jsonl"
+        if cfg.resume and log.exists():
+            self.curriculum = Curriculum.from_events(read_jsonl(log), fit_mode="sync")
+            if self.curriculum.config != config:
+                raise InvalidConfigError(
+                    f"--resume: {log} holds curriculum {self.curriculum.config.to_json()}, "
+                    f"this run asks for {config.to_json()}"
+                )
+        else:
+            log.unlink(missing_ok=True)
+            self.curriculum = Curriculum(config, fit_mode="sync")
         self.curriculum_id = config.name
         self.source = LocalTaskSource(
             self.curriculum, writer=JsonlWriter(cfg.run_dir / "events.jsonl"),
@@ -250,6 +272,7 @@ def run_student(cfg: StudentConfig) -> StudentSummary:
         curriculum_id=backend.curriculum_id, steps=int(model.num_timesteps),
         episodes=episodes, episodes_reported=reported,
         mastery=list(evaluator.history) if evaluator else [],
+        test_returns=list(evaluator.mean_returns) if evaluator else [],
         stopped_early=stop.requested, run_dir=str(cfg.run_dir),
     )
     (cfg.run_dir / "summary.json").write_text(json.dumps({

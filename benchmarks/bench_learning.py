@@ -1,0 +1,130 @@
+"""Learning benchmark: ALP-GMM versus Random teachers for PPO on Stump Tracks.
+
+Not part of CI: it trains real agents for as long as this machine allows (about an hour
+on 2 cores with the defaults). Each run is one in-process student worker (the same code
+path as remote workers, minus HTTP) with its curriculum's event log in its run directory.
+Mastery is the % of test tasks (the first ``--eval-tasks`` of ``uniform50``) whose return
+exceeds 230, evaluated every ``--eval-every`` steps.
+
+    .venv/bin/python benchmarks/bench_learning.py              # the recorded run
+    .venv/bin/python benchmarks/bench_learning.py --steps 20000 --seeds 1   # smoke test
+
+Paper scale (SAC, 20M steps per run) is for bigger machines: see the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+from benchmarks._results import markdown_table, write_section  # noqa: E402
+
+PLOT = Path(__file__).with_name("learning_curves.png")
+
+
+def _run(args: tuple[str, int, int, int, int, str, int]) -> dict:
+    teacher, seed, steps, eval_every, eval_tasks, root, fit_rate = args
+    from students import StudentConfig, run_student
+
+    run_dir = Path(root) / f"{teacher}-seed{seed}"
+    cfg = StudentConfig(
+        in_process=True, curriculum=f"{teacher}-{seed}", teacher=teacher, teacher_seed=seed,
+        teacher_params={"fit_rate": fit_rate} if teacher == "alp-gmm" else {},
+        env_id="StumpTracks-v0", algo="ppo", steps=steps, seed=seed, run_dir=run_dir,
+        eval_every=eval_every, eval_subset=eval_tasks, progress=False,
+    )
+    t0 = time.monotonic()
+    summary = run_student(cfg)
+    return {"teacher": teacher, "seed": seed, "mastery": summary.mastery,
+            "test_returns": summary.test_returns,
+            "episodes": summary.episodes_reported, "seconds": time.monotonic() - t0}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--steps", type=int, default=300_000)
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--eval-every", type=int, default=100_000)
+    p.add_argument("--eval-tasks", type=int, default=25)
+    p.add_argument("--teachers", default="alp-gmm,random")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--fit-rate", type=int, default=50,
+                   help="ALP-GMM fit_rate (paper: 250; short runs have few hundred episodes)")
+    p.add_argument("--root", default="runs/bench-learning")
+    p.add_argument("--no-record", action="store_true", help="do not touch RESULTS.md")
+    a = p.parse_args()
+    jobs = [(t, s, a.steps, a.eval_every, a.eval_tasks, a.root, a.fit_rate)
+            for s in range(a.seeds) for t in a.teachers.split(",")]
+    t0 = time.monotonic()
+    with ProcessPoolExecutor(a.workers) as pool:
+        runs = list(pool.map(_run, jobs))
+    wall = time.monotonic() - t0
+    Path(a.root).mkdir(parents=True, exist_ok=True)
+    (Path(a.root) / "runs.json").write_text(json.dumps(runs, indent=2))
+
+    steps_axis = sorted({s for r in runs for s, _ in r["mastery"]})
+    rows = []
+    for teacher in a.teachers.split(","):
+        mine = [r for r in runs if r["teacher"] == teacher]
+        row = [teacher, len(mine)]
+        for step in steps_axis:
+            vals = [m for r in mine for s, m in r["mastery"] if s == step]
+            rets = [m for r in mine for s, m in r["test_returns"] if s == step]
+            row.append(f"{np.mean(vals):.1f} ± {np.std(vals):.1f} ({np.mean(rets):.0f})"
+                       if vals else "-")
+        row.append(int(np.mean([r["episodes"] for r in mine])))
+        row.append(f"{np.mean([r['seconds'] for r in mine]) / 60:.1f}")
+        rows.append(row)
+    headers = (["teacher", "seeds"] + [f"{s // 1000}k steps" for s in steps_axis]
+               + ["episodes", "min/run"])
+    table = markdown_table(headers, rows)
+    print(table)
+    _plot(runs, a.teachers.split(","))
+    body = (
+        f"PPO (SB3 defaults, 1 torch thread) on StumpTracks-v0, default walker, episodes "
+        f"capped at 2000 steps, reward bounds (-150, 350); ALP-GMM with fit_rate="
+        f"{a.fit_rate} (paper: 250, which a run this short would barely leave: its first few "
+        f"hundred episodes are the uniform bootstrap); {a.steps:,} steps per run, "
+        f"{a.seeds} seeds per teacher, {a.workers} runs in parallel ({wall / 60:.0f} min "
+        f"wall). Mastery: % of the first {a.eval_tasks} `uniform50` test tasks with return "
+        f"> 230 (mean ± sd over seeds; in brackets the mean test return).\n\n{table}\n\n![mastery curves](learning_curves.png)"
+        "\n\nRun it: `.venv/bin/python benchmarks/bench_learning.py` (see `--help`)."
+    )
+    if not a.no_record:
+        write_section("learning", "Learning: ALP-GMM vs Random on Stump Tracks (PPO)", body)
+
+
+def _plot(runs: list[dict], teachers: list[str]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for teacher in teachers:
+        mine = [r for r in runs if r["teacher"] == teacher]
+        steps = sorted({s for r in mine for s, _ in r["mastery"]})
+        mean = [np.mean([m for r in mine for s2, m in r["mastery"] if s2 == s]) for s in steps]
+        sd = [np.std([m for r in mine for s2, m in r["mastery"] if s2 == s]) for s in steps]
+        ax.plot(steps, mean, marker="o", label=teacher)
+        ax.fill_between(steps, np.subtract(mean, sd), np.add(mean, sd), alpha=0.2)
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("% test tasks mastered")
+    ax.set_title("PPO on Stump Tracks")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(PLOT, dpi=100)
+
+
+if __name__ == "__main__":
+    main()

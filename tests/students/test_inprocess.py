@@ -1,0 +1,52 @@
+"""The in-process worker (no server): exact resume from its own event log."""
+
+import json
+
+import pytest
+
+from students import InvalidConfigError, StudentConfig, run_student
+from teacher import read_jsonl
+
+
+def _cfg(run_dir, steps, **kw):
+    return StudentConfig(
+        in_process=True, run_dir=run_dir, steps=steps, algo="ppo", max_episode_steps=20,
+        teacher_params={"fit_rate": 4}, eval_every=-1, progress=False,
+        algo_kwargs={"n_steps": 32, "batch_size": 32, "n_epochs": 1}, **kw,
+    )
+
+
+def test_resume_replays_the_log_and_appends(tmp_path):
+    first = run_student(_cfg(tmp_path, 96))
+    second = run_student(_cfg(tmp_path, 192, resume=True))
+    assert (first.steps, second.steps) == (96, 192)
+    events = read_jsonl(tmp_path / "events.jsonl")  # one 'created', seq without gaps
+    results = [e for e in events if e.type == "result"]
+    assert len(results) == first.episodes_reported + second.episodes_reported
+    assert len({e.task_id for e in results}) == len(results)
+    assert sum(e.type == "fit" for e in events) >= 2
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["steps"] == 192
+
+
+def test_resume_refuses_another_configuration(tmp_path):
+    run_student(_cfg(tmp_path, 32))
+    with pytest.raises(InvalidConfigError, match="--resume"):
+        run_student(_cfg(tmp_path, 64, resume=True, teacher="random"))
+
+
+@pytest.mark.parametrize(
+    "field, value, fragment",
+    [
+        ("algo", "dqn", "--algo must be one of"),
+        ("steps", 0, "--steps must be an integer >= 1"),
+        ("eval_subset", 0, "--eval-subset must be a positive integer"),
+        ("max_seconds", -1.0, "--max-seconds must be a positive number"),
+    ],
+)
+def test_bad_configuration_names_the_option(tmp_path, field, value, fragment):
+    cfg = _cfg(tmp_path, 32)
+    setattr(cfg, field, value)
+    with pytest.raises(InvalidConfigError, match=fragment):
+        run_student(cfg)
+    assert not (tmp_path / "events.jsonl").exists()
