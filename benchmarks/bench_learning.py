@@ -52,9 +52,9 @@ def _run(args: tuple[str, int, int, int, int, str, int]) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--steps", type=int, default=300_000)
+    p.add_argument("--steps", type=int, default=460_800)  # 225 PPO rollouts of 2048
     p.add_argument("--seeds", type=int, default=3)
-    p.add_argument("--eval-every", type=int, default=100_000)
+    p.add_argument("--eval-every", type=int, default=153_600)
     p.add_argument("--eval-tasks", type=int, default=25)
     p.add_argument("--teachers", default="alp-gmm,random")
     p.add_argument("--workers", type=int, default=2)
@@ -97,7 +97,8 @@ def main() -> None:
         f"hundred episodes are the uniform bootstrap); {a.steps:,} steps per run, "
         f"{a.seeds} seeds per teacher, {a.workers} runs in parallel ({wall / 60:.0f} min "
         f"wall). Mastery: % of the first {a.eval_tasks} `uniform50` test tasks with return "
-        f"> 230 (mean ± sd over seeds; in brackets the mean test return).\n\n{table}\n\n![mastery curves](learning_curves.png)"
+        f"> 230 (mean ± sd over seeds; in brackets the mean test return).\n\n{table}\n\n"
+        "![mastery curves](learning_curves.png)"
         "\n\nRun it: `.venv/bin/python benchmarks/bench_learning.py` (see `--help`)."
     )
     if not a.no_record:
