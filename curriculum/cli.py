@@ -9,11 +9,14 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from curriculum.serve_cmd import serve
+
 app = typer.Typer(
     help="Automatic curricula for RL agents: teacher server, student workers, replays.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.command("serve")(serve)
 
 
 def _fail(message: str) -> NoReturn:

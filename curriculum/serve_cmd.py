@@ -7,7 +7,7 @@ to the ``CURRICULUM_*`` environment variables, then to the defaults of
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -16,37 +16,44 @@ __all__ = ["serve"]
 
 def serve(
     host: Annotated[
-        str | None, typer.Option(help="Interface to bind [env CURRICULUM_HOST; 127.0.0.1].")
+        str | None,
+        typer.Option(envvar="CURRICULUM_HOST", help="Interface to bind (default 127.0.0.1)."),
     ] = None,
     port: Annotated[
-        int | None, typer.Option(help="Port to listen on [env CURRICULUM_PORT; 8000].")
+        int | None,
+        typer.Option(envvar="CURRICULUM_PORT", help="Port to listen on (default 8000)."),
     ] = None,
     db: Annotated[
         str | None,
-        typer.Option(help="Event store URL, e.g. sqlite:///runs/curricula.db "
-                          "[env CURRICULUM_DB; sqlite:///curriculum.db]."),
+        typer.Option(envvar="CURRICULUM_DB",
+                     help="Event store URL, e.g. sqlite:///runs/curricula.db "
+                          "(default sqlite:///curriculum.db)."),
     ] = None,
     token: Annotated[
         str | None,
-        typer.Option(help="Require 'Authorization: Bearer <token>' on every request but "
-                          "/healthz [env CURRICULUM_API_TOKEN].", show_default=False),
+        typer.Option(envvar="CURRICULUM_API_TOKEN", show_default=False,
+                     help="Require 'Authorization: Bearer <token>' on every request but "
+                          "/healthz."),
     ] = None,
     sync: Annotated[
         str | None,
-        typer.Option(help="SQLite durability: 'normal' (survives a server crash) or 'full' "
-                          "(also power loss) [env CURRICULUM_SQLITE_SYNCHRONOUS; normal]."),
+        typer.Option(envvar="CURRICULUM_SQLITE_SYNCHRONOUS",
+                     help="SQLite durability: 'normal' (acknowledged writes survive a server "
+                          "crash; default) or 'full' (also power loss)."),
     ] = None,
     snapshot_every: Annotated[
         int | None,
-        typer.Option(help="Events between teacher snapshots [env CURRICULUM_SNAPSHOT_EVERY]."),
+        typer.Option(envvar="CURRICULUM_SNAPSHOT_EVERY",
+                     help="Events between snapshots of a curriculum (default 50000)."),
     ] = None,
     log_level: Annotated[
-        str | None, typer.Option(help="uvicorn log level [env CURRICULUM_LOG_LEVEL; info].")
+        str | None,
+        typer.Option(envvar="CURRICULUM_LOG_LEVEL", help="uvicorn log level (default info)."),
     ] = None,
     access_log: Annotated[
         bool | None,
-        typer.Option("--access-log/--no-access-log",
-                     help="Log every request (costs throughput) [env CURRICULUM_ACCESS_LOG]."),
+        typer.Option("--access-log/--no-access-log", envvar="CURRICULUM_ACCESS_LOG",
+                     help="Log every request (costs throughput; default off)."),
     ] = None,
 ) -> None:
     """Serve curricula over HTTP (FastAPI + uvicorn). One process holds the live teachers:
@@ -59,7 +66,7 @@ def serve(
     from server.settings import Settings
     from server.store import open_store
 
-    overrides = {
+    overrides: dict[str, Any] = {
         "host": host, "port": port, "db": db, "api_token": token,
         "sqlite_synchronous": sync, "snapshot_every": snapshot_every,
         "log_level": log_level, "access_log": access_log,

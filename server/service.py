@@ -1,0 +1,455 @@
+"""The curriculum service: live curricula, their event store and their fits.
+
+Concurrency model: one process, one asyncio event loop. A request that changes a
+curriculum takes that curriculum's lock, validates, changes the in-memory
+:class:`teacher.Curriculum` (validate-then-mutate), hands the new events to the writer
+and releases the lock; it is answered once the writer has committed those events
+(group commit: concurrent requests share a transaction). If a write fails, the curriculum
+is rebuilt from the store before its next request, so memory never runs ahead of the log.
+Fits run in worker processes and are installed at the first request after they complete;
+that position is their ``fit`` event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from server import snapshots
+from server.errors import (
+    CurriculumNotFoundError,
+    InvalidRequestError,
+    NameConflictError,
+    StoreError,
+    UnavailableError,
+)
+from server.fitting import FitRunner
+from server.live import LiveCurriculum
+from server.loading import load_curriculum, task_id_prefix
+from server.store import EventRow, EventStore
+from server.writer import Writer
+from teacher import (
+    Curriculum,
+    CurriculumConfig,
+    EvaluationEvent,
+    EvaluationIn,
+    Event,
+    FitResult,
+    ReportOutcome,
+    ResultIn,
+    TaskEvent,
+    TaskSpace,
+    TeacherError,
+    teacher_class,
+)
+
+__all__ = ["CurriculumSpec", "CurriculumService"]
+
+log = logging.getLogger(__name__)
+
+_READ_CHUNK = 5_000
+
+
+@dataclass(frozen=True)
+class CurriculumSpec:
+    """A curriculum definition as a client sends it (space: name -> (low, high))."""
+
+    name: str
+    teacher: str
+    space: dict[str, tuple[float, float]]
+    teacher_params: dict[str, Any]
+    seed: int
+    reward_bounds: tuple[float, float] | None = None
+    mastery_threshold: float | None = None
+
+
+def build_config(spec: CurriculumSpec) -> CurriculumConfig:
+    """Validate ``spec`` into a configuration; errors name the field at fault."""
+    try:
+        space = TaskSpace(spec.space)
+    except TeacherError as exc:
+        raise InvalidRequestError(f"space: {exc}") from None
+    try:
+        teacher_class(spec.teacher)
+    except TeacherError as exc:
+        raise InvalidRequestError(str(exc)) from None
+    if spec.reward_bounds is not None and not spec.reward_bounds[0] < spec.reward_bounds[1]:
+        raise InvalidRequestError(
+            f"reward_bounds must be [low, high] with low < high, got {list(spec.reward_bounds)}"
+        )
+    config = CurriculumConfig(
+        name=spec.name, teacher=spec.teacher, space=space,
+        teacher_params=dict(spec.teacher_params), seed=spec.seed,
+        reward_bounds=spec.reward_bounds, mastery_threshold=spec.mastery_threshold,
+    )
+    try:
+        config.make_teacher()
+    except (TeacherError, TypeError, ValueError) as exc:  # never a 500 for client input
+        msg = str(exc)
+        raise InvalidRequestError(
+            msg if msg.startswith("teacher_params") else f"teacher_params: {msg}"
+        ) from None
+    return config
+
+
+def _config_diff(a: CurriculumConfig, b: CurriculumConfig) -> list[str]:
+    ja, jb = a.to_json(), b.to_json()
+    return [k for k in ja if ja[k] != jb.get(k)]
+
+
+class CurriculumService:
+    """Every live curriculum of this process (see the module docstring).
+
+    store: the event store. snapshot_every: events between snapshots of a curriculum.
+    fit_workers: processes computing fits. heartbeat_s: idle time after which a followed
+    event stream sends an empty line. observe_*: optional metric hooks.
+    """
+
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        snapshot_every: int = 50_000,
+        fit_workers: int = 1,
+        heartbeat_s: float = 15.0,
+        observe_fit: Callable[[float], None] | None = None,
+        observe_commit: Callable[[float, int], None] | None = None,
+    ):
+        self.store = store
+        self.snapshot_every = snapshot_every
+        self.heartbeat_s = heartbeat_s
+        self._observe_fit = observe_fit
+        self._observe_commit = observe_commit
+        self._fits = FitRunner(fit_workers)
+        self._live: dict[str, LiveCurriculum] = {}
+        self._by_name: dict[str, str] = {}
+        self._names_lock = asyncio.Lock()
+        self._writer: Writer | None = None
+        self._stopping = False
+        self.fit_failures = 0
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Load every stored curriculum (snapshot + newer events), then start writing."""
+        loop = asyncio.get_running_loop()
+        warm = loop.run_in_executor(None, self._fits.warm_up)
+        warm.add_done_callback(_log_failure("starting the fit worker processes"))
+        writer = Writer(self.store, loop, on_commit=self._on_commit,
+                        on_batch=self._observe_commit)
+        records = await asyncio.to_thread(self.store.curricula)
+        catch_up: list[LiveCurriculum] = []
+        for rec in records:
+            loaded = await asyncio.to_thread(load_curriculum, self.store, rec)
+            cur = loaded.curriculum
+            live = LiveCurriculum(rec.id, rec.name, rec.created, cur,
+                                  committed_seq=cur.seq, snapshot_seq=loaded.snapshot_seq)
+            log.info("curriculum %s (%s): %d events, %d replayed after snapshot %d",
+                     rec.id, rec.name, cur.seq, loaded.replayed, loaded.snapshot_seq)
+            self._live[rec.id] = live
+            self._by_name[rec.name] = rec.id
+            writer.register(rec.id, cur.seq)
+            if loaded.replayed >= self.snapshot_every:
+                catch_up.append(live)
+        self._writer = writer
+        for live in catch_up:
+            self._snapshot(live)
+        for live in self._live.values():
+            self._schedule_fit(live)
+
+    async def stop(self) -> None:
+        """Snapshot what changed, write everything queued, stop the fit workers."""
+        self._stopping = True
+        writer = self._writer
+        try:
+            if writer is None:
+                return
+            for live in self._live.values():
+                live.notify()
+                async with live.lock:
+                    if not live.broken and live.cur.seq > live.snapshot_seq:
+                        self._snapshot(live)
+            writer.close()
+            self._writer = None
+        finally:
+            self._fits.shutdown()
+
+    @property
+    def writer(self) -> Writer:
+        """The writer, for requests: refused while starting or shutting down."""
+        if self._writer is None or self._stopping:
+            raise UnavailableError("the service is not running (starting or shutting down)")
+        return self._writer
+
+    # -- queries ------------------------------------------------------------------------------
+    def get(self, curriculum_id: str) -> LiveCurriculum:
+        live = self._live.get(curriculum_id)
+        if live is None:
+            raise CurriculumNotFoundError(f"curriculum_id {curriculum_id!r}: no such curriculum")
+        return live
+
+    async def current(self, curriculum_id: str) -> LiveCurriculum:
+        """The curriculum, rebuilt from the store first if one of its writes failed."""
+        live = self.get(curriculum_id)
+        if live.broken:
+            async with live.lock:
+                await self._ensure_sound(live)
+        return live
+
+    def curricula(self, name: str | None = None) -> list[LiveCurriculum]:
+        if name is not None:
+            cid = self._by_name.get(name)
+            return [] if cid is None else [self._live[cid]]
+        return list(self._live.values())
+
+    def __len__(self) -> int:
+        return len(self._live)
+
+    # -- curricula ----------------------------------------------------------------------------
+    async def create(self, spec: CurriculumSpec) -> tuple[LiveCurriculum, bool]:
+        """Create a curriculum; returns (it, True). An existing one of the same name and
+        configuration is returned as (it, False); a different one is a conflict."""
+        config = build_config(spec)
+        writer = self.writer
+        async with self._names_lock:
+            existing = self._by_name.get(config.name)
+            if existing is not None:
+                live = self._live[existing]
+                diff = _config_diff(live.config, config)
+                if diff:
+                    raise NameConflictError(
+                        f"name: a curriculum named {config.name!r} already exists "
+                        f"(id {existing!r}) with a different configuration (differs in: "
+                        f"{', '.join(diff)})"
+                    )
+                return live, False
+            cid = self._new_id()
+            cur = Curriculum(config, fit_mode="defer", task_id_prefix=task_id_prefix(cid))
+            created = cur.created_event()
+            live = LiveCurriculum(cid, config.name, created.time, cur,
+                                  committed_seq=0, snapshot_seq=0)
+            self._live[cid] = live
+            self._by_name[config.name] = cid
+            try:
+                await writer.create(cid, config.name, config, created)
+            except StoreError:
+                del self._live[cid]
+                del self._by_name[config.name]
+                raise
+        return live, True
+
+    def _new_id(self) -> str:
+        while True:
+            cid = secrets.token_hex(6)
+            if cid not in self._live:
+                return cid
+
+    async def delete(self, curriculum_id: str) -> None:
+        """Remove a curriculum and its whole log from the store (irreversible)."""
+        writer = self.writer
+        async with self._names_lock:
+            live = self.get(curriculum_id)
+            async with live.lock:
+                live.deleted = True
+                del self._live[live.id]
+                del self._by_name[live.name]
+                ticket = writer.delete(live.id)
+            try:
+                await ticket
+            except StoreError:
+                live.deleted = False
+                live.broken = True
+                self._live[live.id] = live
+                self._by_name[live.name] = live.id
+                raise
+        if live.fit_future is not None:
+            live.fit_future.cancel()
+        live.notify()
+
+    # -- tasks, results, evaluations ----------------------------------------------------------
+    async def issue_tasks(self, curriculum_id: str, count: int) -> list[TaskEvent]:
+        live = self.get(curriculum_id)
+        async with live.lock:
+            await self._ensure_sound(live)
+            events = self._install_ready_fit(live)
+            tasks = live.cur.issue_tasks(count)
+            events.extend(tasks)
+            ticket = self._append(live, events)
+        await ticket
+        return tasks
+
+    async def report(self, curriculum_id: str, results: Sequence[ResultIn]) -> ReportOutcome:
+        """Store results and feed them to the teacher (all or nothing, in order)."""
+        live = self.get(curriculum_id)
+        async with live.lock:
+            await self._ensure_sound(live)
+            live.cur.check_results(results)  # raises before anything changes
+            events = self._install_ready_fit(live)
+            outcome = live.cur.report(results)
+            # Even with nothing new this waits for earlier writes: a duplicate is only
+            # acknowledged once the original is durable.
+            ticket = self._append(live, events + outcome.events)
+            self._schedule_fit(live)
+        await ticket
+        return outcome
+
+    async def record_evaluations(
+        self, curriculum_id: str, evaluations: Sequence[EvaluationIn]
+    ) -> list[EvaluationEvent]:
+        live = self.get(curriculum_id)
+        async with live.lock:
+            await self._ensure_sound(live)
+            events = live.cur.record_evaluations(evaluations)
+            ticket = self._append(live, list(events))
+        await ticket
+        return events
+
+    def _append(self, live: LiveCurriculum, events: list[Event]) -> asyncio.Future[None]:
+        ticket = self.writer.append(live.id, events)
+        if live.cur.seq - live.snapshot_seq >= self.snapshot_every:
+            self._snapshot(live)
+        return ticket
+
+    def _snapshot(self, live: LiveCurriculum) -> None:
+        if self._writer is None:
+            return
+        state = snapshots.capture(live.cur)
+        live.snapshot_seq = live.cur.seq
+        fut = self._writer.snapshot(live.id, live.cur.seq, state)
+        fut.add_done_callback(_log_failure(f"storing the snapshot of {live.id} at seq "
+                                           f"{live.cur.seq}"))
+
+    async def _ensure_sound(self, live: LiveCurriculum) -> None:
+        """Rebuild ``live`` from the store if one of its writes failed (under its lock)."""
+        if live.deleted:
+            raise CurriculumNotFoundError(f"curriculum_id {live.id!r}: no such curriculum")
+        if not live.broken:
+            return
+        # Let every write queued before settle, so the store holds all that will commit.
+        await asyncio.gather(self.writer.append(live.id, []), return_exceptions=True)
+        records = [r for r in await asyncio.to_thread(self.store.curricula) if r.id == live.id]
+        if not records:
+            raise UnavailableError(f"curriculum {live.id!r} is missing from the store")
+        loaded = await asyncio.to_thread(load_curriculum, self.store, records[0])
+        live.cur = loaded.curriculum
+        live.committed_seq = loaded.curriculum.seq
+        live.snapshot_seq = loaded.snapshot_seq
+        live.generation += 1
+        live.ready_fit = None
+        live.fit_future = None
+        live.fit_submitted = live.installed_fit_index
+        live.broken = False
+        log.warning("curriculum %s rebuilt from the store at seq %d after a failed write",
+                    live.id, live.cur.seq)
+        self._schedule_fit(live)
+
+    # -- fits ---------------------------------------------------------------------------------
+    def _install_ready_fit(self, live: LiveCurriculum) -> list[Event]:
+        fit, live.ready_fit = live.ready_fit, None
+        if fit is None or fit.fit_index <= live.installed_fit_index:
+            return []
+        return [live.cur.install_fit(fit)]
+
+    def _schedule_fit(self, live: LiveCurriculum) -> None:
+        """Start computing the teacher's due fit unless one is already being computed;
+        due windows that were never started are skipped (coalesced)."""
+        request = live.cur.teacher.pending_fit
+        if (request is None or live.fit_future is not None or self._stopping
+                or request.fit_index <= max(live.fit_submitted, live.fit_failed)):
+            return
+        live.coalesced += max(0, request.fit_index - live.fit_submitted - 1)
+        live.fit_submitted = request.fit_index
+        fut = self._fits.submit(request)
+        live.fit_future = fut
+        generation = live.generation
+        fut.add_done_callback(lambda f: self._fit_done(live, generation, request.fit_index, f))
+
+    def _fit_done(self, live: LiveCurriculum, generation: int, fit_index: int,
+                  fut: asyncio.Future[tuple[FitResult, float]]) -> None:
+        if live.fit_future is fut:
+            live.fit_future = None
+        if fut.cancelled() or live.deleted or generation != live.generation:
+            return
+        exc = fut.exception()
+        if exc is not None:
+            self.fit_failures += 1
+            live.fit_failed = fit_index
+            self._fits.reset_if_broken(exc)
+            log.error("curriculum %s: fit %d failed: %r", live.id, fit_index, exc)
+            return
+        result, seconds = fut.result()
+        if self._observe_fit is not None:
+            self._observe_fit(seconds)
+        if live.ready_fit is not None and live.ready_fit.fit_index < result.fit_index:
+            live.coalesced += 1  # a computed fit replaced before any request installed it
+        if live.ready_fit is None or live.ready_fit.fit_index < result.fit_index:
+            live.ready_fit = result
+        self._schedule_fit(live)
+
+    # -- store callbacks ----------------------------------------------------------------------
+    def _on_commit(self, committed: dict[str, int], failed: set[str]) -> None:
+        for cid, seq in committed.items():
+            live = self._live.get(cid)
+            if live is not None:
+                live.committed_seq = seq
+                live.notify()
+        for cid in failed:
+            live = self._live.get(cid)
+            if live is not None:
+                live.broken = True
+
+    # -- the event log ------------------------------------------------------------------------
+    async def read_log(self, curriculum_id: str, *, after: int = 0) -> list[EventRow]:
+        """Every durable event after ``after`` (for exports)."""
+        live = self.get(curriculum_id)
+        upto = live.committed_seq
+        rows: list[EventRow] = []
+        while True:
+            chunk = await asyncio.to_thread(
+                self.store.read_events, live.id, after=after, upto=upto, limit=50_000
+            )
+            rows += chunk
+            if len(chunk) < 50_000:
+                return rows
+            after = chunk[-1].seq
+
+    async def stream_log(
+        self, curriculum_id: str, *, after: int = 0, follow: bool = False
+    ) -> AsyncIterator[bytes]:
+        """JSON lines of the durable events after ``after``; with ``follow`` the stream
+        stays open and yields new events as they become durable (an empty line after
+        ``heartbeat_s`` of silence), until the curriculum is deleted or the server stops."""
+        live = self.get(curriculum_id)
+        upto = None if follow else live.committed_seq
+        return self._stream(live, after, upto, follow)
+
+    async def _stream(
+        self, live: LiveCurriculum, after: int, upto: int | None, follow: bool
+    ) -> AsyncIterator[bytes]:
+        while True:
+            rows = await asyncio.to_thread(
+                self.store.read_events, live.id, after=after, upto=upto, limit=_READ_CHUNK
+            )
+            if rows:
+                after = rows[-1].seq
+                yield "".join(f"{r.body}\n" for r in rows).encode()
+                if len(rows) == _READ_CHUNK:
+                    continue
+            if not follow or live.deleted or self._stopping:
+                return
+            if live.committed_seq > after:
+                continue
+            if not await live.wait_change(self.heartbeat_s):
+                yield b"\n"
+
+
+def _log_failure(what: str) -> Callable[[asyncio.Future[None]], None]:
+    def done(fut: asyncio.Future[None]) -> None:
+        if not fut.cancelled() and fut.exception() is not None:
+            log.warning("%s failed: %s", what, fut.exception())
+
+    return done
+

@@ -1,0 +1,49 @@
+"""Server configuration: environment variables prefixed ``CURRICULUM_``, read once."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    """Every setting can be given as ``CURRICULUM_<NAME>`` (e.g. ``CURRICULUM_DB``)."""
+
+    model_config = SettingsConfigDict(env_prefix="CURRICULUM_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    db: str = Field(
+        "sqlite:///curriculum.db",
+        description="event store URL: sqlite:///relative.db, sqlite:////absolute.db or a path",
+    )
+    api_token: SecretStr | None = Field(
+        None, description="when set, every request but /healthz needs 'Bearer <token>'"
+    )
+    sqlite_synchronous: Literal["normal", "full"] = Field(
+        "normal",
+        description="normal: acknowledged writes survive a crash of the server process; "
+        "full: they also survive power loss (an fsync per commit)",
+    )
+    sqlite_busy_timeout_ms: int = Field(5000, ge=0)
+    snapshot_every: int = Field(
+        50_000, ge=1, description="events between teacher snapshots of a curriculum"
+    )
+    fit_workers: int = Field(1, ge=1, le=64, description="processes computing GMM fits")
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    follow_heartbeat_s: float = Field(15.0, gt=0)
+    shutdown_timeout_s: int = Field(5, ge=0)
+    access_log: bool = False
+    otel: bool = Field(False, description="FastAPI's native OpenTelemetry instrumentation")
+    log_level: str = "info"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings from the environment, read once per process."""
+    return Settings()  # type: ignore[call-arg]  # filled from the environment

@@ -1,0 +1,113 @@
+"""The event store interface: curricula, their append-only event logs, and snapshots.
+
+A store holds, per curriculum, its record (id, unique name, configuration), its events
+numbered by ``seq`` from 1 without gaps (each the JSON text of one event in the teacher
+library's format), and its latest snapshot. ``write`` applies a batch of operations in one
+transaction; the server calls it from a single writer thread and answers a request only
+after the batch holding its events has been written. Reads may come from any thread.
+A new backend (e.g. PostgreSQL) implements this class and is chosen by URL scheme in
+:func:`server.store.open_store`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "EventRow",
+    "CurriculumRecord",
+    "CreateOp",
+    "AppendOp",
+    "SnapshotOp",
+    "DeleteOp",
+    "Op",
+    "EventStore",
+]
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One stored event: ``body`` is its JSON object as text (see teacher.event_to_json)."""
+
+    seq: int
+    type: str
+    body: str
+
+
+@dataclass(frozen=True)
+class CurriculumRecord:
+    id: str
+    name: str
+    config: str  # JSON text of teacher.CurriculumConfig.to_json()
+    created: str
+    last_seq: int
+
+
+@dataclass(frozen=True)
+class CreateOp:
+    """Create a curriculum with its first event (``created``, seq 1)."""
+
+    id: str
+    name: str
+    config: str
+    created: str
+    event: EventRow
+
+
+@dataclass(frozen=True)
+class AppendOp:
+    """Append events (consecutive seqs continuing the log); empty: a write barrier."""
+
+    curriculum: str
+    events: list[EventRow]
+
+
+@dataclass(frozen=True)
+class SnapshotOp:
+    """Store the state of a curriculum after event ``seq`` (replaces older snapshots)."""
+
+    curriculum: str
+    seq: int
+    body: bytes
+
+
+@dataclass(frozen=True)
+class DeleteOp:
+    """Remove a curriculum, its events and its snapshots."""
+
+    curriculum: str
+
+
+Op = CreateOp | AppendOp | SnapshotOp | DeleteOp
+
+
+class EventStore(ABC):
+    """Durable storage of curricula (see the module docstring)."""
+
+    #: what a successful ``write`` survives, for /healthz and the docs
+    durability: str = "unknown"
+
+    @abstractmethod
+    def write(self, ops: Sequence[Op]) -> None:
+        """Apply ``ops`` in order, in one transaction. Raises :class:`StoreError` (and
+        stores nothing) on failure."""
+
+    @abstractmethod
+    def curricula(self) -> list[CurriculumRecord]:
+        """Every stored curriculum, oldest first."""
+
+    @abstractmethod
+    def read_events(
+        self, curriculum: str, *, after: int = 0, upto: int | None = None, limit: int = 10_000
+    ) -> list[EventRow]:
+        """Events with ``after < seq <= upto``, in seq order, at most ``limit``."""
+
+    @abstractmethod
+    def latest_snapshot(self, curriculum: str) -> tuple[int, bytes] | None:
+        """``(seq, body)`` of the newest snapshot, or None."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections; the store is unusable afterwards."""

@@ -1,0 +1,219 @@
+"""The embedded event store: one SQLite file in WAL mode.
+
+Durability is SQLite's ``synchronous`` setting. ``normal`` (the default): a committed
+batch survives the server process being killed (SIGKILL, OOM), not necessarily a power
+loss or kernel crash. ``full``: every commit is fsynced and survives power loss too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from server.errors import StoreError
+from server.store.base import (
+    AppendOp,
+    CreateOp,
+    CurriculumRecord,
+    DeleteOp,
+    EventRow,
+    EventStore,
+    Op,
+    SnapshotOp,
+)
+
+__all__ = ["SQLiteStore"]
+
+_SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS curricula (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    config TEXT NOT NULL,
+    created TEXT NOT NULL,
+    position INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    curriculum TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (curriculum, seq)
+);
+CREATE TABLE IF NOT EXISTS snapshots (
+    curriculum TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (curriculum, seq)
+);
+"""
+
+
+class SQLiteStore(EventStore):
+    """An :class:`EventStore` in one SQLite file.
+
+    path: the database file (created with its tables if missing).
+    synchronous: "normal" or "full" (see the module docstring).
+    busy_timeout_ms: how long a write waits for another process holding the file.
+    """
+
+    def __init__(
+        self, path: str | Path, *, synchronous: str = "normal", busy_timeout_ms: int = 5000
+    ):
+        if synchronous not in ("normal", "full"):
+            raise StoreError(f"synchronous must be 'normal' or 'full', got {synchronous!r}")
+        self.path = Path(path)
+        self.synchronous = synchronous
+        self.busy_timeout_ms = busy_timeout_ms
+        self.durability = (
+            "power-loss (synchronous=FULL)" if synchronous == "full"
+            else "process crash (synchronous=NORMAL)"
+        )
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        try:
+            if self.path.parent and not self.path.parent.exists():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = self._connect()
+            self._writer.executescript(_SCHEMA)
+            row = self._writer.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is None:
+                self._writer.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema', ?)", (_SCHEMA_VERSION,)
+                )
+            elif row[0] != _SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} has store schema {row[0]!r}; this server knows "
+                    f"{_SCHEMA_VERSION!r}"
+                )
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open the SQLite store {str(self.path)!r}: {exc}") from exc
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False,
+            timeout=self.busy_timeout_ms / 1000,
+        )
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute(f"PRAGMA synchronous={self.synchronous.upper()}")
+        con.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+        with self._all_lock:
+            self._all.append(con)
+        return con
+
+    def _reader(self) -> sqlite3.Connection:
+        con: sqlite3.Connection | None = getattr(self._local, "con", None)
+        if con is None:
+            con = self._connect()
+            self._local.con = con
+        return con
+
+    # -- writes ---------------------------------------------------------------------------
+    def write(self, ops: Sequence[Op]) -> None:
+        con = self._writer
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                rows: list[tuple[str, int, str, str]] = []
+                for op in ops:
+                    if isinstance(op, AppendOp):  # one INSERT statement for the batch
+                        rows += [(op.curriculum, e.seq, e.type, e.body) for e in op.events]
+                        continue
+                    self._insert(con, rows)
+                    rows = []
+                    self._apply(con, op)
+                self._insert(con, rows)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StoreError(f"the SQLite store could not be written: {exc}") from exc
+
+    @staticmethod
+    def _insert(con: sqlite3.Connection, rows: list[tuple[str, int, str, str]]) -> None:
+        if rows:
+            con.executemany(
+                "INSERT INTO events (curriculum, seq, type, body) VALUES (?, ?, ?, ?)", rows
+            )
+
+    @classmethod
+    def _apply(cls, con: sqlite3.Connection, op: Op) -> None:
+        if isinstance(op, AppendOp):
+            cls._insert(con, [(op.curriculum, e.seq, e.type, e.body) for e in op.events])
+        elif isinstance(op, CreateOp):
+            con.execute(
+                "INSERT INTO curricula (id, name, config, created, position) VALUES "
+                "(?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM curricula))",
+                (op.id, op.name, op.config, op.created),
+            )
+            e = op.event
+            con.execute(
+                "INSERT INTO events (curriculum, seq, type, body) VALUES (?, ?, ?, ?)",
+                (op.id, e.seq, e.type, e.body),
+            )
+        elif isinstance(op, SnapshotOp):
+            con.execute(
+                "INSERT OR REPLACE INTO snapshots (curriculum, seq, body) VALUES (?, ?, ?)",
+                (op.curriculum, op.seq, op.body),
+            )
+            con.execute(
+                "DELETE FROM snapshots WHERE curriculum = ? AND seq < ?", (op.curriculum, op.seq)
+            )
+        elif isinstance(op, DeleteOp):
+            for table, column in (("events", "curriculum"), ("snapshots", "curriculum"),
+                                  ("curricula", "id")):
+                con.execute(f"DELETE FROM {table} WHERE {column} = ?", (op.curriculum,))
+        else:  # pragma: no cover - the Op union is closed
+            raise TypeError(f"unknown store operation {type(op).__name__}")
+
+    # -- reads ----------------------------------------------------------------------------
+    def curricula(self) -> list[CurriculumRecord]:
+        try:
+            rows = self._reader().execute(
+                "SELECT c.id, c.name, c.config, c.created, "
+                "(SELECT COALESCE(MAX(seq), 0) FROM events e WHERE e.curriculum = c.id) "
+                "FROM curricula c ORDER BY c.position"
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"the SQLite store could not be read: {exc}") from exc
+        return [CurriculumRecord(*row) for row in rows]
+
+    def read_events(
+        self, curriculum: str, *, after: int = 0, upto: int | None = None, limit: int = 10_000
+    ) -> list[EventRow]:
+        try:
+            rows = self._reader().execute(
+                "SELECT seq, type, body FROM events WHERE curriculum = ? AND seq > ? "
+                "AND seq <= ? ORDER BY seq LIMIT ?",
+                (curriculum, after, upto if upto is not None else 2**62, limit),
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"the SQLite store could not be read: {exc}") from exc
+        return [EventRow(*row) for row in rows]
+
+    def latest_snapshot(self, curriculum: str) -> tuple[int, bytes] | None:
+        try:
+            row = self._reader().execute(
+                "SELECT seq, body FROM snapshots WHERE curriculum = ? ORDER BY seq DESC LIMIT 1",
+                (curriculum,),
+            ).fetchone()
+        except sqlite3.Error as exc:
+            raise StoreError(f"the SQLite store could not be read: {exc}") from exc
+        return None if row is None else (int(row[0]), bytes(row[1]))
+
+    def close(self) -> None:
+        with self._all_lock:
+            cons, self._all = self._all, []
+        for con in cons:
+            with contextlib.suppress(sqlite3.Error):
+                con.close()
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({str(self.path)!r}, synchronous={self.synchronous!r})"

@@ -1,0 +1,86 @@
+"""Response models built from live curricula and teacher events."""
+
+from __future__ import annotations
+
+from server.live import LiveCurriculum
+from server.metrics import CurriculumStats
+from server.schemas import (
+    Counts,
+    CurriculumConfigOut,
+    CurriculumOut,
+    FittingOut,
+    GMMSummary,
+    MasteryRow,
+    TaskOut,
+    TasksOut,
+)
+from teacher import CurriculumConfig, TaskEvent
+
+__all__ = ["config_out", "curriculum_out", "mastery_rows", "stats", "tasks_out"]
+
+
+def config_out(config: CurriculumConfig) -> CurriculumConfigOut:
+    j = config.to_json()
+    return CurriculumConfigOut(
+        teacher=j["teacher"], space=j["space"], teacher_params=j["teacher_params"],
+        seed=j["seed"], reward_bounds=j["reward_bounds"],
+        mastery_threshold=j["mastery_threshold"],
+    )
+
+
+def _gmm(live: LiveCurriculum) -> GMMSummary | None:
+    teacher = live.cur.teacher
+    fit = getattr(teacher, "fit_", None)
+    if fit is None:
+        return None
+    fits = teacher.record_.fits
+    return GMMSummary(
+        fit_index=fit.fit_index,
+        episode=fits[-1].episode if fits else 0,
+        k=fit.k,
+        weights=fit.weights.tolist(),
+        means=fit.means.tolist(),
+        covariances=fit.covariances.tolist(),
+        alp=fit.scores.tolist(),
+        criterion=fit.criterion,
+        criterion_value=fit.criterion_value,
+    )
+
+
+def mastery_rows(live: LiveCurriculum) -> list[MasteryRow]:
+    return [MasteryRow(**row) for row in live.cur.mastery_summary()]
+
+
+def curriculum_out(live: LiveCurriculum) -> CurriculumOut:
+    cur = live.cur
+    return CurriculumOut(
+        id=live.id,
+        name=live.name,
+        created=live.created,
+        seq=cur.seq,
+        config=config_out(cur.config),
+        counts=Counts(**cur.counts()),
+        last_fit_time=cur.last_fit_time,
+        gmm=_gmm(live),
+        fitting=FittingOut(
+            in_flight=live.fit_future is not None, behind=live.fits_behind,
+            coalesced=live.coalesced,
+        ),
+        latest_mastery_pct=cur.latest_mastery(),
+        mastery=mastery_rows(live),
+    )
+
+
+def tasks_out(events: list[TaskEvent]) -> TasksOut:
+    return TasksOut(
+        tasks=[TaskOut(task_id=e.task_id, params=e.params, origin=e.origin) for e in events]
+    )
+
+
+def stats(live: LiveCurriculum) -> CurriculumStats:
+    c = live.cur
+    return CurriculumStats(
+        name=live.name, tasks=c.n_tasks, results=c.n_results, pending=len(c.pending),
+        evaluations=c.n_evaluations, fits=c.n_fits, fits_behind=live.fits_behind,
+        fits_coalesced=live.coalesced,
+    )

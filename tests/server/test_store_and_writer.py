@@ -1,0 +1,139 @@
+"""The SQLite store, the group-commit writer's gap-free guarantee, snapshots, store URLs,
+and the import rule for clients (schemas load without FastAPI)."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from _server_testlib import REPO
+
+import teacher
+from server import snapshots
+from server.errors import StoreConfigError, StoreError
+from server.store import AppendOp, CreateOp, EventRow, SnapshotOp, SQLiteStore, open_store
+from server.writer import Writer, encode_event
+
+CONFIG = teacher.CurriculumConfig(
+    name="u", teacher="alp-gmm", space=teacher.TaskSpace({"a": (0, 1), "b": (-1, 1)}),
+    teacher_params={"fit_rate": 8}, seed=3, mastery_threshold=0.5,
+)
+
+
+def fresh(prefix: str = "c-") -> teacher.Curriculum:
+    return teacher.Curriculum(CONFIG, fit_mode="defer", task_id_prefix=prefix)
+
+
+def play(cur: teacher.Curriculum, n: int) -> list[teacher.Event]:
+    events: list[teacher.Event] = []
+    for i in range(n):
+        tasks = cur.issue_tasks(2)
+        events += tasks
+        out = cur.report([teacher.ResultIn(tasks[0].task_id, float(i % 7) / 7)])
+        events += out.events
+        if cur.teacher.pending_fit is not None and i % 3 == 0:
+            events.append(cur.install_fit(teacher.run_fit(cur.teacher.pending_fit)))
+        if i % 10 == 0:
+            events += cur.record_evaluations([teacher.EvaluationIn({"a": 0.1, "b": 0}, 0.7,
+                                                                   step=i)])
+    return events
+
+
+def test_sqlite_store_round_trip(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "s.db")
+    cur = fresh()
+    created = cur.created_event()
+    events = play(cur, 5)
+    store.write([CreateOp("c", "u", "{}", created.time, encode_event(created))])
+    store.write([AppendOp("c", [encode_event(e) for e in events])])
+    [rec] = store.curricula()
+    assert (rec.id, rec.name, rec.last_seq) == ("c", "u", cur.seq)
+    rows = store.read_events("c", after=2, upto=5)
+    assert [r.seq for r in rows] == [3, 4, 5]
+    assert teacher.read_jsonl([r.body for r in store.read_events("c")])[1:] == events
+    with pytest.raises(StoreError):  # a seq stored twice: nothing of the batch is kept
+        store.write([AppendOp("c", [EventRow(cur.seq + 1, "task", "{}"),
+                                    EventRow(3, "task", "{}")])])
+    assert store.curricula()[0].last_seq == cur.seq
+    store.write([SnapshotOp("c", 3, b"old"), SnapshotOp("c", 5, b"new")])
+    assert store.latest_snapshot("c") == (5, b"new")
+    store.close()
+
+
+def test_open_store_urls(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path}/a.db", sqlite_synchronous="full")
+    assert isinstance(store, SQLiteStore) and "power-loss" in store.durability
+    store.close()
+    open_store(str(tmp_path / "b.db")).close()
+    for url, words in [("postgresql://u@h/db", "PostgreSQL"), ("mysql://x", "scheme"),
+                       ("sqlite://relative.db", "sqlite:///")]:
+        with pytest.raises(StoreConfigError, match=words):
+            open_store(url)
+
+
+def test_writer_keeps_logs_gap_free_after_a_failed_write(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        store = SQLiteStore(tmp_path / "w.db")
+        loop = asyncio.get_running_loop()
+        failed: list[set[str]] = []
+        writer = Writer(store, loop, on_commit=lambda _c, f: failed.append(f))
+        cur = fresh()
+        created = cur.created_event()
+        await writer.create("c", "u", CONFIG, created)
+        tasks = cur.issue_tasks(3)
+        # events that skip a seq (as if an earlier write had failed) are refused
+        with pytest.raises(StoreError, match="do not continue"):
+            await writer.append("c", tasks[1:])
+        assert failed[-1] == {"c"}
+        await writer.append("c", tasks)
+        # a barrier resolves once everything before it is durable
+        await writer.append("c", [])
+        assert store.curricula()[0].last_seq == 4
+        with pytest.raises(StoreError, match="not at its log's end"):
+            await writer.snapshot("c", 2, {})
+        await writer.snapshot("c", 4, snapshots.capture(cur))
+        writer.close()
+        with pytest.raises(StoreError, match="shutting down"):
+            await writer.append("c", [])
+        store.close()
+
+    asyncio.run(scenario())
+
+
+def test_snapshot_restore_equals_replay() -> None:
+    cur = fresh()
+    created = cur.created_event()
+    events = [created, *play(cur, 30)]
+    snap = snapshots.capture(cur)
+    more = play(cur, 12)
+    restored = snapshots.restore(CONFIG, snap, task_id_prefix="c-")
+    for e in more:
+        restored.apply(e)
+    full = teacher.Curriculum.from_events(events + more, task_id_prefix="c-")
+    for other in (restored, cur):
+        assert other.teacher.state_dict() == full.teacher.state_dict()
+        assert (other.pending, other.reported, other.counts(), other.mastery_summary()) == (
+            full.pending, full.reported, full.counts(), full.mastery_summary())
+    assert [e.params for e in restored.issue_tasks(5)] == [e.params for e in full.issue_tasks(5)]
+    with pytest.raises(teacher.TeacherError, match="snapshot"):
+        snapshots.restore(CONFIG, {"format": 99}, task_id_prefix="c-")
+    with pytest.raises(teacher.TeacherError, match="malformed"):
+        snapshots.restore(CONFIG, {**snap, "counts": {}}, task_id_prefix="c-")
+
+
+def test_schemas_import_without_fastapi() -> None:
+    code = ("import sys, server, server.schemas; "
+            "assert 'fastapi' not in sys.modules and 'starlette' not in sys.modules, "
+            "sorted(m for m in sys.modules if m.startswith(('fastapi', 'starlette')))")
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
+
+
+def test_serve_refuses_an_unusable_store_url(tmp_path: Path) -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "curriculum.serve_cmd", "--db", "postgresql://localhost/x"],
+        cwd=REPO, capture_output=True, text=True, timeout=60,
+    )
+    assert r.returncode != 0 and "PostgreSQL" in r.stderr
