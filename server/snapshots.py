@@ -10,25 +10,13 @@ from teacher import Curriculum, CurriculumConfig, TeacherError
 
 __all__ = ["SNAPSHOT_FORMAT", "capture", "restore"]
 
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
 
 
 def capture(cur: Curriculum) -> dict[str, Any]:
     """A JSON-serialisable copy of ``cur`` after its event ``cur.seq``; shares nothing
     mutable with it, so it can be encoded later on another thread."""
-    return {
-        "format": SNAPSHOT_FORMAT,
-        "seq": cur.seq,
-        "teacher": cur.teacher.state_dict(),
-        "pending": dict(cur.pending),  # values are never mutated
-        "reported": dict(cur.reported),
-        "counts": {
-            "tasks": cur.n_tasks, "results": cur.n_results,
-            "evaluations": cur.n_evaluations, "fits": cur.n_fits,
-        },
-        "last_fit_time": cur.last_fit_time,
-        "mastery": [[ts, step, m, n] for (ts, step), (m, n) in cur.mastery.items()],
-    }
+    return {"format": SNAPSHOT_FORMAT, "curriculum": cur.state_dict()}
 
 
 def restore(config: CurriculumConfig, snap: dict[str, Any], *, task_id_prefix: str) -> Curriculum:
@@ -37,20 +25,14 @@ def restore(config: CurriculumConfig, snap: dict[str, Any], *, task_id_prefix: s
     if not isinstance(snap, dict) or snap.get("format") != SNAPSHOT_FORMAT:
         got = snap.get("format") if isinstance(snap, dict) else type(snap).__name__
         raise TeacherError(f"snapshot format must be {SNAPSHOT_FORMAT}, got {got!r}")
-    cur = Curriculum(config, fit_mode="defer", task_id_prefix=task_id_prefix)
-    try:
-        cur.teacher.load_state_dict(snap["teacher"])
-        cur.seq = int(snap["seq"])
-        cur.pending = {str(k): {str(n): float(v) for n, v in p.items()}
-                       for k, p in snap["pending"].items()}
-        cur.reported = {str(k): float(v) for k, v in snap["reported"].items()}
-        counts = snap["counts"]
-        cur.n_tasks = int(counts["tasks"])
-        cur.n_results = int(counts["results"])
-        cur.n_evaluations = int(counts["evaluations"])
-        cur.n_fits = int(counts["fits"])
-        cur.last_fit_time = snap["last_fit_time"]
-        cur.mastery = {(ts, step): [int(m), int(n)] for ts, step, m, n in snap["mastery"]}
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise TeacherError(f"snapshot is malformed: {type(exc).__name__}: {exc}") from None
+    if not isinstance(snap.get("curriculum"), dict):
+        raise TeacherError("snapshot is malformed: no curriculum state")
+    cur = Curriculum.from_state_dict(
+        snap["curriculum"], fit_mode="defer", task_id_prefix=task_id_prefix
+    )
+    if cur.config != config:
+        raise TeacherError(
+            f"snapshot is for configuration {cur.config.to_json()}, "
+            f"the curriculum has {config.to_json()}"
+        )
     return cur

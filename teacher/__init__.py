@@ -33,6 +33,7 @@ from teacher.events import (
     TaskEvent,
     event_from_json,
     event_to_json,
+    iter_jsonl,
     read_jsonl,
 )
 from teacher.oracle import Oracle
@@ -60,6 +61,7 @@ __all__ = [
     "UnknownTaskIdError",
     "event_from_json",
     "event_to_json",
+    "iter_jsonl",
     "read_jsonl",
     "replay",
     "ALPGMM",

@@ -61,7 +61,6 @@ class GMMTeacher(Teacher):
         self.fit_: FitResult | None = None
         self._pending: FitRequest | None = None
         self.fits_due_ = 0
-        self.fits_coalesced_ = 0
 
     # -- fitting ---------------------------------------------------------------------------
     @abstractmethod
@@ -74,8 +73,6 @@ class GMMTeacher(Teacher):
         if n < self.fit_rate or n % self.fit_rate:
             return
         self.fits_due_ = n // self.fit_rate
-        if self._pending is not None:
-            self.fits_coalesced_ += 1
         inits = dict(self.fit_.candidates) if self.warm_start and self.fit_ is not None else {}
         self._pending = FitRequest(
             fit_index=self.fits_due_,
@@ -94,6 +91,12 @@ class GMMTeacher(Teacher):
     @property
     def pending_fit(self) -> FitRequest | None:
         return self._pending
+
+    @property
+    def fits_coalesced_(self) -> int:
+        """Fits that became due but were superseded by a newer window before anyone
+        installed them (due rounds - installed fits - the one still pending)."""
+        return self.fits_due_ - self.fits_installed_ - (self._pending is not None)
 
     def install_fit(self, result: FitResult) -> None:
         """Install a fitted mixture (just computed, or read from a log)."""
@@ -150,7 +153,6 @@ class GMMTeacher(Teacher):
             "fit": None if self.fit_ is None else self.fit_.to_json(),
             "pending": pending,
             "fits_due": self.fits_due_,
-            "fits_coalesced": self.fits_coalesced_,
         }
 
     def _set_gmm_state(self, s: dict[str, Any]) -> None:
@@ -159,7 +161,6 @@ class GMMTeacher(Teacher):
             self.fit_ = fit
             self._chol = np.linalg.cholesky(fit.covariances)
         self.fits_due_ = int(s["fits_due"])
-        self.fits_coalesced_ = int(s["fits_coalesced"])
         if s["pending"] is not None:
             p = s["pending"]
             idx = int(p["fit_index"])

@@ -10,6 +10,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
+from teacher import _arrays
 from teacher import _params as P
 from teacher._fit import FitRequest, FitResult, derive_seed, run_fit
 from teacher.errors import InvalidParameterError, InvalidReturnError, StateMismatchError
@@ -77,17 +78,25 @@ class TeacherRecord:
     fits: list[FitRecord] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
+        """Compact and exact: origins as label codes, ALPs as base64 float64."""
+        labels = sorted(set(self.origins))
+        index = {label: i for i, label in enumerate(labels)}
+        codes = np.fromiter((index[o] for o in self.origins), dtype=np.float64,
+                            count=len(self.origins))
         return {
-            "origins": list(self.origins),
-            "alps": [None if math.isnan(a) else a for a in self.alps],
+            "origin_labels": labels,
+            "origin_codes": _arrays.encode(codes),
+            "alps": _arrays.encode(np.asarray(self.alps, dtype=np.float64)),
             "fits": [f.to_json() for f in self.fits],
         }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> TeacherRecord:
+        labels = [str(x) for x in d["origin_labels"]]
+        codes = _arrays.decode(d["origin_codes"]).astype(np.int64)
         return cls(
-            origins=[str(o) for o in d["origins"]],
-            alps=[math.nan if a is None else float(a) for a in d["alps"]],
+            origins=[labels[c] for c in codes.tolist()],
+            alps=_arrays.decode(d["alps"]).tolist(),
             fits=[FitRecord.from_json(f) for f in d["fits"]],
         )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from teacher._fit import FitResult, run_fit
@@ -91,8 +91,11 @@ class Curriculum:
     ):
         if fit_mode not in ("sync", "defer"):
             raise TeacherError(f"fit_mode must be 'sync' or 'defer', got {fit_mode!r}")
-        self.config = config
         self.teacher: Teacher = config.make_teacher()
+        # A seedless configuration draws fresh entropy: record it, so the log replays.
+        self.config = config if config.seed is not None else replace(
+            config, seed=self.teacher.entropy_
+        )
         self.fit_mode = fit_mode
         self.task_id_prefix = task_id_prefix
         self.clock = clock
@@ -296,6 +299,64 @@ class Curriculum:
             if until_seq is not None and e.seq > until_seq:
                 break
             cur.apply(e)
+        return cur
+
+    # -- snapshots ------------------------------------------------------------------------
+    STATE_FORMAT_VERSION = 1
+
+    def state_dict(self) -> dict[str, Any]:
+        """The whole curriculum after event ``seq`` (configuration, teacher and books) as
+        a JSON-serialisable value that shares nothing mutable with it."""
+        return {
+            "format_version": self.STATE_FORMAT_VERSION,
+            "config": self.config.to_json(),
+            "seq": self.seq,
+            "teacher": self.teacher.state_dict(),
+            "pending": {k: dict(v) for k, v in self.pending.items()},
+            "reported": dict(self.reported),
+            "counts": {"tasks": self.n_tasks, "results": self.n_results,
+                       "evaluations": self.n_evaluations, "fits": self.n_fits},
+            "last_fit_time": self.last_fit_time,
+            "mastery": [[ts, step, m, n] for (ts, step), (m, n) in self.mastery.items()],
+        }
+
+    @classmethod
+    def from_state_dict(
+        cls,
+        state: dict[str, Any],
+        *,
+        fit_mode: str = "defer",
+        task_id_prefix: str = "t",
+        clock: Callable[[], str] = utc_now,
+    ) -> Curriculum:
+        """The curriculum ``state`` describes; continuing it equals continuing the live
+        one. Raises TeacherError naming the problem if the state is malformed."""
+        if not isinstance(state, dict) or state.get("format_version") != cls.STATE_FORMAT_VERSION:
+            got = state.get("format_version") if isinstance(state, dict) else type(state).__name__
+            raise TeacherError(
+                f"curriculum state format_version must be {cls.STATE_FORMAT_VERSION}, got {got!r}"
+            )
+        try:
+            config = CurriculumConfig.from_json(state["config"])
+            cur = cls(config, fit_mode=fit_mode, task_id_prefix=task_id_prefix, clock=clock)
+            cur.teacher.load_state_dict(state["teacher"])
+            cur.seq = int(state["seq"])
+            cur.pending = {str(k): {str(n): float(v) for n, v in p.items()}
+                           for k, p in state["pending"].items()}
+            cur.reported = {str(k): float(v) for k, v in state["reported"].items()}
+            counts = state["counts"]
+            cur.n_tasks = int(counts["tasks"])
+            cur.n_results = int(counts["results"])
+            cur.n_evaluations = int(counts["evaluations"])
+            cur.n_fits = int(counts["fits"])
+            cur.last_fit_time = state["last_fit_time"]
+            cur.mastery = {(ts, step): [int(m), int(n)] for ts, step, m, n in state["mastery"]}
+        except TeacherError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise TeacherError(
+                f"curriculum state is malformed: {type(exc).__name__}: {exc}"
+            ) from None
         return cur
 
     def counts(self) -> dict[str, int]:

@@ -121,7 +121,8 @@ def test_snapshot_restore_equals_replay() -> None:
     with pytest.raises(teacher.TeacherError, match="snapshot"):
         snapshots.restore(CONFIG, {"format": 99}, task_id_prefix="c-")
     with pytest.raises(teacher.TeacherError, match="malformed"):
-        snapshots.restore(CONFIG, {**snap, "counts": {}}, task_id_prefix="c-")
+        snapshots.restore(CONFIG, {**snap, "curriculum": {**snap["curriculum"], "counts": {}}},
+                          task_id_prefix="c-")
 
 
 def test_schemas_import_without_fastapi() -> None:

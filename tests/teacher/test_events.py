@@ -220,3 +220,30 @@ def test_make_teacher_from_config_matches_direct_construction():
     t = config().make_teacher()
     direct = make_teacher("alp-gmm", SPACE, fit_rate=30, random_state=7, reward_bounds=(0, 1))
     assert t.sample_task().tolist() == direct.sample_task().tolist()
+
+
+def test_curriculum_state_dict_continues_like_the_live_one():
+    live = Curriculum(config())
+    run(live, 15)
+    state = json.loads(json.dumps(live.state_dict()))
+    restored = Curriculum.from_state_dict(state, fit_mode="sync")
+    assert restored.counts() == live.counts() and restored.pending == live.pending
+    more_live, more_restored = run(live, 10, seed=1), run(restored, 10, seed=1)
+    def strip(events):
+        return [{k: v for k, v in event_to_json(e).items() if k != "time"} for e in events]
+
+    assert more_live and strip(more_live) == strip(more_restored)
+    with pytest.raises(TeacherError, match="format_version"):
+        Curriculum.from_state_dict({**state, "format_version": 7})
+    with pytest.raises(TeacherError, match="malformed"):
+        Curriculum.from_state_dict({**state, "pending": None})
+
+
+def test_a_seedless_curriculum_records_the_entropy_it_drew():
+    cfg = CurriculumConfig("x", "alp-gmm", SPACE, {"fit_rate": 10}, seed=None)
+    live = Curriculum(cfg)
+    assert isinstance(live.config.seed, int)
+    events = run(live, 8)
+    assert events[0].config.seed == live.config.seed
+    rebuilt = Curriculum.from_events(read_jsonl(lines(events)))
+    assert rebuilt.teacher.sample_task().tolist() == live.teacher.sample_task().tolist()
