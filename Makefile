@@ -45,6 +45,8 @@ bench-envs: setup
 	$(BIN)/python benchmarks/bench_envs.py
 
 bench-server: setup
+	# wrk (Debian package) drives the load; without it a weaker Python client is used.
+	command -v wrk >/dev/null || (apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk)) || true
 	$(BIN)/python benchmarks/bench_server.py
 
 bench-students: setup

@@ -92,7 +92,7 @@ def run_demo(minutes: float, workers: int, run_dir: Path, fit_rate: int, cap: in
     summary = {
         "episodes": final["counts"]["results"], "fits": final["counts"]["fits"],
         "tasks_issued": final["counts"]["tasks"], "evaluations": final["counts"]["evaluations"],
-        "latest_mastery_pct": final.get("latest_mastery"), "events": n_events,
+        "latest_mastery_pct": final.get("latest_mastery_pct"), "events": n_events,
         "event_log": str(log_path), "plot": str(png), "interrupted": interrupted,
         "failed_workers": failed,
     }

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pydantic
 
-from students.errors import TeacherRequestError, TeacherUnreachableError
+from server import schemas
+from students.errors import InvalidConfigError, TeacherRequestError, TeacherUnreachableError
 
 __all__ = ["Task", "TeacherClient"]
 
@@ -102,6 +104,19 @@ class TeacherClient:
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return self._request(method, path, **kwargs).json()
 
+    @staticmethod
+    def _body(model: type[pydantic.BaseModel], data: dict[str, Any]) -> dict[str, Any]:
+        """Validate a request body with the server's wire schema before sending it, so
+        bad input fails here, naming the field, instead of after a round trip."""
+        try:
+            return model.model_validate(data).model_dump(mode="json", by_alias=True)
+        except pydantic.ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise InvalidConfigError(
+                f"{where}: {first['msg']} (got {first.get('input')!r})"
+            ) from None
+
     # -- curricula ---------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
         return dict(self._json("GET", "/healthz"))
@@ -119,7 +134,7 @@ class TeacherClient:
     ) -> dict[str, Any]:
         """Create the curriculum ``name``, or join it if it exists with the same
         configuration (a different configuration raises TeacherRequestError 409)."""
-        body = {
+        body = self._body(schemas.CurriculumCreate, {
             "name": name,
             "teacher": teacher,
             "space": {k: [float(v[0]), float(v[1])] for k, v in space.items()},
@@ -127,7 +142,7 @@ class TeacherClient:
             "reward_bounds": list(reward_bounds) if reward_bounds is not None else None,
             "mastery_threshold": mastery_threshold,
             "seed": seed,
-        }
+        })
         return dict(self._json("POST", "/v1/curricula", json=body))
 
     def list_curricula(self, name: str | None = None) -> list[dict[str, Any]]:
@@ -143,28 +158,28 @@ class TeacherClient:
 
     # -- tasks, results, evaluations ---------------------------------------------------
     def get_tasks(self, curriculum_id: str, count: int = 1) -> list[Task]:
-        data = self._json("POST", f"/v1/curricula/{curriculum_id}/tasks", json={"count": count})
-        return [Task(t["task_id"], dict(t["params"]), t["origin"]) for t in data["tasks"]]
+        body = self._body(schemas.TasksRequest, {"count": count})
+        data = schemas.TasksOut.model_validate(
+            self._json("POST", f"/v1/curricula/{curriculum_id}/tasks", json=body)
+        )
+        return [Task(t.task_id, dict(t.params), t.origin) for t in data.tasks]
 
     def report_results(
         self, curriculum_id: str, results: Sequence[Mapping[str, Any]]
     ) -> tuple[int, int]:
         """Report finished episodes ({task_id, return, length?, worker?}); returns
         (accepted, duplicates)."""
-        data = self._json(
-            "POST", f"/v1/curricula/{curriculum_id}/results", json={"results": list(results)}
+        body = self._body(schemas.ResultBatchIn, {"results": list(results)})
+        data = schemas.ReportOut.model_validate(
+            self._json("POST", f"/v1/curricula/{curriculum_id}/results", json=body)
         )
-        return int(data["accepted"]), int(data["duplicates"])
+        return data.accepted, data.duplicates
 
     def report_evaluations(
         self, curriculum_id: str, evaluations: Sequence[Mapping[str, Any]]
     ) -> dict[str, Any]:
-        return dict(
-            self._json(
-                "POST", f"/v1/curricula/{curriculum_id}/evaluations",
-                json={"evaluations": list(evaluations)},
-            )
-        )
+        body = self._body(schemas.EvaluationBatchIn, {"evaluations": list(evaluations)})
+        return dict(self._json("POST", f"/v1/curricula/{curriculum_id}/evaluations", json=body))
 
     # -- event log ---------------------------------------------------------------------
     def events(self, curriculum_id: str, after: int = 0) -> list[dict[str, Any]]:

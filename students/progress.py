@@ -66,7 +66,7 @@ class ProgressCallback(BaseCallback):
         counts = info.get("counts", {})
         fits = counts.get("fits", 0)
         phase = "bootstrap" if not fits else f"{fits} GMM fits"
-        mastery = info.get("latest_mastery")
+        mastery = info.get("latest_mastery_pct")
         if mastery is None and self.evaluator is not None and self.evaluator.history:
             mastery = self.evaluator.history[-1][1]
         m = "-" if mastery is None else f"{mastery:.0f}%"

@@ -179,7 +179,8 @@ class _InProcess:
         self.source._write(list(evs))
 
     def status(self) -> dict[str, Any]:
-        return {"counts": self.curriculum.counts(), "latest_mastery": None}
+        return {"counts": self.curriculum.counts(),
+                "latest_mastery_pct": self.curriculum.latest_mastery()}
 
     def close(self) -> None:
         if not self._closed:

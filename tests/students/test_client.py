@@ -2,7 +2,12 @@ import time
 
 import pytest
 
-from students import TeacherClient, TeacherRequestError, TeacherUnreachableError
+from students import (
+    InvalidConfigError,
+    TeacherClient,
+    TeacherRequestError,
+    TeacherUnreachableError,
+)
 from tests.students.conftest import free_port
 
 
@@ -56,3 +61,13 @@ def test_the_whole_contract_round_trip(server):
         with pytest.raises(TeacherRequestError) as bad:
             client.report_results(cid, [{"task_id": "nope", "return": 1.0}])
         assert bad.value.status in (404, 422)
+
+
+def test_bad_input_is_rejected_before_sending_naming_the_field():
+    client = TeacherClient(f"http://127.0.0.1:{free_port()}", retries=0)
+    with pytest.raises(InvalidConfigError, match=r"results\.0\.return.*finite"):
+        client.report_results("c", [{"task_id": "t1", "return": float("nan")}])
+    with pytest.raises(InvalidConfigError, match="count"):
+        client.get_tasks("c", 0)
+    with pytest.raises(InvalidConfigError, match=r"space"):
+        client.create_curriculum("x", teacher="alp-gmm", space={})
