@@ -61,6 +61,11 @@ class GMMTeacher(Teacher):
         self.fit_: FitResult | None = None
         self._pending: FitRequest | None = None
         self.fits_due_ = 0
+        self._init_history()
+
+    @abstractmethod
+    def _init_history(self) -> None:
+        """Create the (empty) episode history the fitted window is read from."""
 
     # -- fitting ---------------------------------------------------------------------------
     @abstractmethod
@@ -73,19 +78,23 @@ class GMMTeacher(Teacher):
         if n < self.fit_rate or n % self.fit_rate:
             return
         self.fits_due_ = n // self.fit_rate
-        inits = dict(self.fit_.candidates) if self.warm_start and self.fit_ is not None else {}
-        self._pending = FitRequest(
-            fit_index=self.fits_due_,
-            episode=n,
-            seed=derive_seed(self.entropy_, 1, self.fits_due_),
-            data=_readonly(self._window()),
+        self._pending = self._fit_request(self.fits_due_, n, self._window())
+
+    def _fit_request(self, fit_index: int, episode: int, data: np.ndarray) -> FitRequest:
+        """The request for fit ``fit_index``: its seed depends only on (random_state,
+        fit_index), never on the sampling stream or on when the fit runs."""
+        return FitRequest(
+            fit_index=fit_index,
+            episode=episode,
+            seed=derive_seed(self.entropy_, 1, fit_index),
+            data=_readonly(data),
             k_range=(int(self.k_range[0]), int(self.k_range[1])),
             criterion=self.criterion,
             n_init=self.n_init,
             backend=self.gmm_backend,
             score=self._score_kind,
             warm_start=self.warm_start,
-            inits=inits,
+            inits=dict(self.fit_.candidates) if self.warm_start and self.fit_ else {},
         )
 
     @property
@@ -163,19 +172,8 @@ class GMMTeacher(Teacher):
         self.fits_due_ = int(s["fits_due"])
         if s["pending"] is not None:
             p = s["pending"]
-            idx = int(p["fit_index"])
-            self._pending = FitRequest(
-                fit_index=idx,
-                episode=int(p["episode"]),
-                seed=derive_seed(self.entropy_, 1, idx),
-                data=_readonly(_arrays.decode(p["data"])),
-                k_range=(int(self.k_range[0]), int(self.k_range[1])),
-                criterion=self.criterion,
-                n_init=self.n_init,
-                backend=self.gmm_backend,
-                score=self._score_kind,
-                warm_start=self.warm_start,
-                inits=dict(self.fit_.candidates) if self.warm_start and self.fit_ else {},
+            self._pending = self._fit_request(
+                int(p["fit_index"]), int(p["episode"]), _arrays.decode(p["data"])
             )
 
 

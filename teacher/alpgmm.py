@@ -66,7 +66,6 @@ class ALPGMM(GMMTeacher):
             criterion=criterion, n_init=n_init, warm_start=warm_start, gmm_backend=gmm_backend,
             random_state=random_state, reward_bounds=reward_bounds,
         )
-        self._init_history()
 
     def _init_history(self) -> None:
         self._nn = NearestNeighbours(self.space.dim, capacity=self.alp_history)

@@ -9,7 +9,6 @@ import numpy as np
 
 from teacher import _arrays
 from teacher._gmm import GMMTeacher
-from teacher.space import TaskSpace
 
 __all__ = ["CovarGMM"]
 
@@ -23,26 +22,8 @@ class CovarGMM(GMMTeacher):
     name: ClassVar[str] = "covar-gmm"
     _score_kind: ClassVar[str] = "time_return_cov"
 
-    def __init__(
-        self,
-        space: TaskSpace,
-        *,
-        fit_rate: int = 250,
-        random_task_ratio: float = 0.2,
-        k_range: tuple[int, int] = (2, 10),
-        criterion: str = "aic",
-        n_init: int = 1,
-        warm_start: bool = False,
-        gmm_backend: str = "numpy",
-        random_state: int | None = None,
-        reward_bounds: tuple[float, float] | None = None,
-    ):
-        super().__init__(
-            space, fit_rate=fit_rate, random_task_ratio=random_task_ratio, k_range=k_range,
-            criterion=criterion, n_init=n_init, warm_start=warm_start, gmm_backend=gmm_backend,
-            random_state=random_state, reward_bounds=reward_bounds,
-        )
-        self._rows = _arrays.Growable(space.dim + 2)
+    def _init_history(self) -> None:
+        self._rows = _arrays.Growable(self.space.dim + 2)
 
     def _extra_dims(self) -> int:
         return 2
