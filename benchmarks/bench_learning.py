@@ -62,7 +62,12 @@ def main() -> None:
                    help="ALP-GMM fit_rate (paper: 250; short runs have few hundred episodes)")
     p.add_argument("--root", default="runs/bench-learning")
     p.add_argument("--no-record", action="store_true", help="do not touch RESULTS.md")
+    p.add_argument("--replot", action="store_true",
+                   help="only redraw the plot from ROOT/runs.json")
     a = p.parse_args()
+    if a.replot:
+        _plot(json.loads((Path(a.root) / "runs.json").read_text()), a.teachers.split(","))
+        return
     jobs = [(t, s, a.steps, a.eval_every, a.eval_tasks, a.root, a.fit_rate)
             for s in range(a.seeds) for t in a.teachers.split(",")]
     t0 = time.monotonic()
@@ -100,6 +105,13 @@ def main() -> None:
         f"> 230 (mean ± sd over seeds; in brackets the mean test return).\n\n{table}\n\n"
         "![mastery curves](learning_curves.png)"
         "\n\nRun it: `.venv/bin/python benchmarks/bench_learning.py` (see `--help`)."
+        "\n\nPaper scale (SAC, ~20M steps per run, evaluation every 500k steps on the "
+        "whole test set) needs a bigger machine and about a day per run: start one "
+        "`curriculum serve` and, per run, `curriculum student --server URL --curriculum "
+        "NAME --teacher alp-gmm --algo sac --paper-sac --steps 20000000 --eval-every "
+        "500000 --checkpoint-every 500000 --seed S --teacher-seed S --run-dir runs/NAME` "
+        "(the same with `--teacher random`), then compare the mastery curves with "
+        "`teacher.analysis.plot_mastery`."
     )
     if not a.no_record:
         write_section("learning", "Learning: ALP-GMM vs Random on Stump Tracks (PPO)", body)
@@ -111,18 +123,20 @@ def _plot(runs: list[dict], teachers: list[str]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for teacher in teachers:
-        mine = [r for r in runs if r["teacher"] == teacher]
-        steps = sorted({s for r in mine for s, _ in r["mastery"]})
-        mean = [np.mean([m for r in mine for s2, m in r["mastery"] if s2 == s]) for s in steps]
-        sd = [np.std([m for r in mine for s2, m in r["mastery"] if s2 == s]) for s in steps]
-        ax.plot(steps, mean, marker="o", label=teacher)
-        ax.fill_between(steps, np.subtract(mean, sd), np.add(mean, sd), alpha=0.2)
-    ax.set_xlabel("environment steps")
-    ax.set_ylabel("% test tasks mastered")
-    ax.set_title("PPO on Stump Tracks")
-    ax.legend()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, key, label in ((axes[0], "mastery", "% test tasks mastered (return > 230)"),
+                           (axes[1], "test_returns", "mean test return")):
+        for teacher in teachers:
+            mine = [r for r in runs if r["teacher"] == teacher]
+            steps = sorted({s for r in mine for s, _ in r[key]})
+            vals = [[m for r in mine for s2, m in r[key] if s2 == s] for s in steps]
+            mean, sd = [np.mean(v) for v in vals], [np.std(v) for v in vals]
+            ax.plot(steps, mean, marker="o", label=teacher)
+            ax.fill_between(steps, np.subtract(mean, sd), np.add(mean, sd), alpha=0.2)
+        ax.set_xlabel("environment steps")
+        ax.set_ylabel(label)
+        ax.legend()
+    fig.suptitle("PPO on Stump Tracks (mean ± sd over seeds)")
     fig.tight_layout()
     fig.savefig(PLOT, dpi=100)
 
