@@ -6,9 +6,9 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -100,12 +100,11 @@ def test_bad_options_name_the_option(tmp_path):
 def test_local_mode_resume_and_clean_stop(tmp_path):
     run_dir = tmp_path / "local"
     base = [
-        "python", "-m", "curriculum", "student", "--local", "--algo", "sac",
+        sys.executable, "-m", "curriculum", "student", "--local", "--algo", "sac",
         "--max-episode-steps", "30", "--eval-every", "0", "--eval-subset", "1",
         "--eval-max-steps", "10", "--run-dir", str(run_dir), "--no-progress",
         "--teacher-param", "fit_rate=5",
     ]
-    base[0] = str(Path(os.sys.executable))
     first = run_worker([*base, "--steps", "150"])
     assert first.returncode == 0, first.stderr
     assert (run_dir / "checkpoints" / "model.zip").exists()
