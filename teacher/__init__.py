@@ -6,6 +6,7 @@ matplotlib tooling on top of the event logs.
 
 from teacher._fit import FitRequest, FitResult, run_fit
 from teacher.alpgmm import ALPGMM
+from teacher.alpgmm_plus import ALPGMMPlus
 from teacher.base import FitRecord, Sample, Teacher, TeacherRecord
 from teacher.covar_gmm import CovarGMM
 from teacher.curriculum import Curriculum, EvaluationIn, ReportOutcome, ResultIn, replay
@@ -65,6 +66,7 @@ __all__ = [
     "read_jsonl",
     "replay",
     "ALPGMM",
+    "ALPGMMPlus",
     "CovarGMM",
     "EventLogError",
     "FitRecord",

@@ -250,7 +250,7 @@ def fit_mixtures_sklearn(
             tol=tol,
             max_iter=max_iter,
             reg_covar=reg_covar,
-            random_state=seed,
+            random_state=seed % 2**32,  # scikit-learn takes 32-bit seeds
             **kwargs,
         )
         gm.fit(x)

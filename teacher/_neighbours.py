@@ -89,16 +89,18 @@ class NearestNeighbours:
             dist, idx = np.atleast_1d(dist), np.atleast_1d(idx)
             if best is not None and dist[0] ** 2 > best[0] * (1 + _REL_TIE) + 1e-300:
                 return best
-            alive = [i for i in idx.tolist() if self._first_active(lo + i) is not None]
+            alive = [j for j, i in enumerate(idx.tolist())
+                     if self._first_active(lo + i) is not None]
             if alive or k >= size:
                 break
             k = min(size, k * 8)
         if not alive:
             return best
-        d0 = float(dist[0])
-        near = np.array([lo + i for i in alive])
-        # Ties (or float near-ties) beyond the k returned: fetch every point at that radius.
-        if k >= 2 and len(dist) >= 2 and dist[-1] <= d0 * (1 + _REL_TIE) + 1e-300:
+        # The nearest *active* point's distance; points tied with it (or float near-ties)
+        # may lie beyond the k returned: then fetch every point within that radius.
+        d0 = float(dist[alive[0]])
+        near = lo + idx[alive]
+        if k < size and dist[-1] <= d0 * (1 + _REL_TIE) + 1e-300:
             ball = tree.query_ball_point(x, r=d0 * (1 + _REL_TIE) + 1e-300)
             near = lo + np.asarray(ball, dtype=np.int64)
         return self._consider(best, near, x)

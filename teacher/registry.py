@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from teacher.alpgmm import ALPGMM
+from teacher.alpgmm_plus import ALPGMMPlus
 from teacher.base import Teacher
 from teacher.covar_gmm import CovarGMM
 from teacher.errors import InvalidParameterError
@@ -16,7 +17,7 @@ from teacher.space import TaskSpace
 __all__ = ["TEACHERS", "make_teacher", "teacher_class"]
 
 TEACHERS: dict[str, type[Teacher]] = {
-    cls.name: cls for cls in (ALPGMM, CovarGMM, RIAC, Oracle, RandomTeacher)
+    cls.name: cls for cls in (ALPGMM, ALPGMMPlus, CovarGMM, RIAC, Oracle, RandomTeacher)
 }
 
 

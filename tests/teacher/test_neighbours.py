@@ -1,5 +1,5 @@
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from teacher._neighbours import NearestNeighbours, brute_force_nearest
@@ -25,6 +25,7 @@ def _check(points: np.ndarray, capacity: int | None) -> None:
     capacity=st.one_of(st.none(), st.integers(1, 300)),
     seed=st.integers(0, 2**31),
 )
+@example(n=358, dim=4, levels=4, capacity=56, seed=0)  # a tie hidden behind expired points
 def test_matches_brute_force_with_ties_and_duplicates(n, dim, levels, capacity, seed):
     # Points on a coarse lattice: many exact duplicates and equidistant ties.
     rng = np.random.default_rng(seed)

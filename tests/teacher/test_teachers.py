@@ -22,6 +22,7 @@ from teacher import (
 SPACE = TaskSpace({"x0": (0.0, 1.0), "x1": (0.0, 1.0)})
 FAST = {
     "alp-gmm": {"fit_rate": 40},
+    "alp-gmm+": {"fit_rate": 40},
     "covar-gmm": {"fit_rate": 40},
     "riac": {"max_region_size": 30, "min_region_size": 5},
     "oracle": {"threshold": 0.3, "period": 10},
@@ -141,7 +142,8 @@ def test_invalid_hyperparameters_name_the_parameter(name, params, fragment):
 
 
 def test_unknown_teacher_and_hyperparameter_list_the_valid_ones():
-    with pytest.raises(InvalidParameterError, match=r"one of \['alp-gmm', 'covar-gmm'"):
+    valid = r"one of \['alp-gmm', 'alp-gmm\+', 'covar-gmm'"
+    with pytest.raises(InvalidParameterError, match=valid):
         make_teacher("alp", SPACE)
     with pytest.raises(InvalidParameterError, match="unknown hyper-parameter 'fitrate'.*fit_rate"):
         make_teacher("alp-gmm", SPACE, fitrate=10)
@@ -200,6 +202,16 @@ def test_fit_is_a_separable_step(name):
     assert deferred.record_.fits[0].episode == 40
     with pytest.raises(StateMismatchError, match="fit_index must be greater"):
         deferred.install_fit(result)
+
+
+@pytest.mark.parametrize("name", ["alp-gmm", "covar-gmm"])
+def test_scikit_learn_backend_fits_and_is_deterministic(name):
+    a = drive(build(name, gmm_backend="sklearn"), ToyStudent(random_state=0), 90)
+    b = drive(build(name, gmm_backend="sklearn"), ToyStudent(random_state=0), 90)
+    assert np.array_equal(np.array(a), np.array(b))
+    t = build(name, gmm_backend="sklearn")
+    drive(t, ToyStudent(random_state=0), 90)
+    assert t.fits_installed_ == 2
 
 
 def test_fits_that_fall_behind_are_coalesced():
