@@ -132,22 +132,23 @@ class LocalTaskSource:
         self.writer = writer
         self.worker = worker
         if curriculum.seq == 0:
-            self._write([curriculum.created_event()])
+            self.write_events([curriculum.created_event()])
 
-    def _write(self, events: list[Any]) -> None:
+    def write_events(self, events: list[Any]) -> None:
+        """Append events to the log (if any); also used for evaluations."""
         if self.writer is not None:
             self.writer.write_many(events)
 
     def next_task(self) -> Task:
         (e,) = self.curriculum.issue_tasks(1)
-        self._write([e])
+        self.write_events([e])
         return Task(e.task_id, dict(e.params), e.origin)
 
     def report(self, task: Task, episode_return: float, length: int) -> None:
         out = self.curriculum.report(
             [ResultIn(task.task_id, float(episode_return), int(length), self.worker)]
         )
-        self._write(out.events)
+        self.write_events(out.events)
 
     def close(self) -> None:
         if self.writer is not None:

@@ -176,7 +176,7 @@ class _InProcess:
                          i.get("worker"))
             for i in items
         ])
-        self.source._write(list(evs))
+        self.source.write_events(list(evs))
 
     def status(self) -> dict[str, Any]:
         return {"counts": self.curriculum.counts(),

@@ -190,18 +190,6 @@ class Teacher(ABC):
         lo, hi = self.reward_bounds
         return float(min(1.0, max(0.0, (episode_return - lo) / (hi - lo))))
 
-    def _check_return(self, episode_return: Any) -> float:
-        if isinstance(episode_return, bool) or not isinstance(
-            episode_return, int | float | np.integer | np.floating
-        ):
-            raise InvalidReturnError(
-                f"episode_return must be a finite number, got {episode_return!r}"
-            )
-        value = float(episode_return)
-        if not math.isfinite(value):
-            raise InvalidReturnError(f"episode_return must be a finite number, got {value!r}")
-        return value
-
     def observe(self, task: Any, episode_return: Any) -> float:
         """Record one finished episode without running a due fit (see ``pending_fit``).
 
@@ -209,7 +197,7 @@ class Teacher(ABC):
         this teacher or not. Returns the ALP the teacher computed (NaN if none).
         """
         arr = self.space.validate(task)
-        raw = self._check_return(episode_return)
+        raw = check_return(episode_return)
         alp = self._observe(arr, self.normalise_return(raw), raw)
         self.n_updates_ += 1
         self.record_.alps.append(math.nan if alp is None else float(alp))
@@ -281,7 +269,7 @@ class Teacher(ABC):
             params = dict(state["params"])
             for k, v in params.items():
                 if isinstance(v, list):
-                    params[k] = _to_tuple(v)
+                    params[k] = to_tuples(v)
             fresh = type(self)(self.space, **params)
             fresh.entropy_ = int(state["entropy"])
             fresh._rng = np.random.default_rng()
@@ -317,5 +305,17 @@ class Teacher(ABC):
         return f"{type(self).__name__}({self.space!r}, {params})"
 
 
-def _to_tuple(v: Any) -> Any:
-    return tuple(_to_tuple(x) for x in v) if isinstance(v, list) else v
+def to_tuples(v: Any) -> Any:
+    """JSON lists (nested) back to the tuples hyper-parameters are given as."""
+    return tuple(to_tuples(x) for x in v) if isinstance(v, list) else v
+
+
+def check_return(value: Any, field: str = "episode_return") -> float:
+    """``value`` as a float, or InvalidReturnError naming ``field`` if it is not a
+    finite number."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise InvalidReturnError(f"{field} must be a finite number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise InvalidReturnError(f"{field} must be a finite number, got {number!r}")
+    return number

@@ -8,15 +8,13 @@ local runs persist the events this class returns.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from teacher._fit import FitResult, run_fit
-from teacher.base import Teacher
+from teacher.base import Teacher, check_return
 from teacher.errors import (
-    InvalidReturnError,
     ReplayDivergedError,
     ResultConflictError,
     TeacherError,
@@ -62,14 +60,6 @@ class ReportOutcome:
     events: list[Event]
     accepted: int
     duplicates: int
-
-
-def _finite(value: Any, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidReturnError(f"{field} must be a finite number, got {value!r}")
-    if not math.isfinite(value):
-        raise InvalidReturnError(f"{field} must be a finite number, got {value!r}")
-    return float(value)
 
 
 class Curriculum:
@@ -150,7 +140,7 @@ class Curriculum:
         dup = []
         for i, r in enumerate(results):
             where = f"results[{i}]" if len(results) > 1 else "result"
-            ret = _finite(r.episode_return, f"{where}.return")
+            ret = check_return(r.episode_return, f"{where}.return")
             if r.length is not None and (
                 isinstance(r.length, bool) or not isinstance(r.length, int) or r.length < 0
             ):
@@ -217,7 +207,7 @@ class Curriculum:
             params = self.teacher.space.to_dict(
                 self.teacher.space.validate(ev.params, field=f"{where}.params")
             )
-            ret = _finite(ev.episode_return, f"{where}.return")
+            ret = check_return(ev.episode_return, f"{where}.return")
             if ev.step is not None and (
                 isinstance(ev.step, bool) or not isinstance(ev.step, int) or ev.step < 0
             ):

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any, Union
 
 from teacher._fit import FitResult
-from teacher.base import Teacher
+from teacher.base import Teacher, to_tuples
 from teacher.errors import EventLogError, TeacherError
 from teacher.registry import make_teacher
 from teacher.space import TaskSpace
@@ -76,7 +76,7 @@ class CurriculumConfig:
                     f"teacher_params must not contain {reserved!r}; use the curriculum's "
                     f"{'seed' if reserved == 'random_state' else 'reward_bounds'} field"
                 )
-        params = {k: _tuples(v) for k, v in self.teacher_params.items()}
+        params = {k: to_tuples(v) for k, v in self.teacher_params.items()}
         return make_teacher(
             self.teacher, self.space, **params, random_state=self.seed,
             reward_bounds=self.reward_bounds,
@@ -107,10 +107,6 @@ class CurriculumConfig:
                 None if d.get("mastery_threshold") is None else float(d["mastery_threshold"])
             ),
         )
-
-
-def _tuples(v: Any) -> Any:
-    return tuple(_tuples(x) for x in v) if isinstance(v, list) else v
 
 
 def _lists(v: Any) -> Any:
