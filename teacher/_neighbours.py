@@ -14,6 +14,8 @@ tie-breaking expensive. An optional ``capacity`` keeps only the newest occurrenc
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.spatial import cKDTree
 
@@ -74,12 +76,42 @@ class NearestNeighbours:
         """History index of the nearest active stored task (earliest on ties), or None."""
         if len(self) == 0:
             return None
+        if self.capacity is None:
+            return self._query_uncapped(x)
         best: tuple[float, int] | None = None
         buf = np.arange(self._buffer_lo, self._n_uid)
         best = self._consider(best, buf, x)
         for lo, hi, tree in self._trees:
             best = self._query_tree(best, lo, hi, tree, x)
         return None if best is None else best[1]
+
+    def _query_uncapped(self, x: np.ndarray) -> int:
+        """Every stored point is active and uids follow first occurrences, so the answer
+        is the smallest uid at the smallest distance. The biggest tree's nearest point
+        bounds the radius; one ball query per tree then gathers every point that can
+        tie or beat it (a tree query costs ~3x a ball query), and the distances of the
+        candidates are compared exactly as brute force computes them."""
+        pts, lo_b, hi_b = self._pts, self._buffer_lo, self._n_uid
+        parts = [np.arange(lo_b, hi_b)] if hi_b > lo_b else []
+        if self._trees:
+            lo0, hi0, tree0 = self._trees[0]
+            dist, idx = tree0.query(x, k=2) if hi0 - lo0 > 1 else ([*tree0.query(x)], [0])
+            radius = float(dist[0])
+            if parts:
+                radius = min(radius, math.sqrt(float(((pts[lo_b:hi_b] - x) ** 2).sum(1).min())))
+            radius = radius * (1 + _REL_TIE) + 1e-300
+            # The biggest tree needs a ball only if its second nearest may tie.
+            parts.append(np.asarray(idx[:1], dtype=np.int64) + lo0)
+            for j, (lo, _, tree) in enumerate(self._trees):
+                if j == 0 and (len(dist) < 2 or dist[1] > radius):
+                    continue
+                ball = tree.query_ball_point(x, r=radius)
+                if ball:
+                    parts.append(np.asarray(ball, dtype=np.int64) + lo)
+        uids = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        d2 = ((pts[uids] - x) ** 2).sum(axis=1)
+        uid = int(uids[d2 == d2.min()].min())
+        return self._occ[uid][0]
 
     def _query_tree(self, best, lo: int, hi: int, tree: cKDTree, x: np.ndarray):
         size = hi - lo

@@ -49,3 +49,13 @@ def test_bulk_extend_equals_incremental_adds():
     b.extend(pts)
     for q in rng.random((300, 2)) * 4:
         assert a.query(q) == b.query(q) == brute_force_nearest(pts, q)
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 2**31), levels=st.integers(17, 40))
+def test_ties_across_several_trees(seed, levels):
+    # Enough unique lattice points for several trees plus the buffer, so that equidistant
+    # ties fall in different trees (the uncapped search gathers them with ball queries).
+    rng = np.random.default_rng(seed)
+    points = rng.integers(0, levels, size=(2500, 2)).astype(float) / (levels - 1)
+    _check(points, None)
