@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pydantic_core
+
 from server.live import LiveCurriculum
 from server.metrics import CurriculumStats
 from server.schemas import (
@@ -11,12 +13,12 @@ from server.schemas import (
     FittingOut,
     GMMSummary,
     MasteryRow,
-    TaskOut,
-    TasksOut,
 )
 from teacher import CurriculumConfig, TaskEvent
 
-__all__ = ["config_out", "curriculum_out", "mastery_rows", "stats", "tasks_out"]
+__all__ = [
+    "config_out", "curriculum_out", "mastery_rows", "report_json", "stats", "tasks_json",
+]
 
 
 def config_out(config: CurriculumConfig) -> CurriculumConfigOut:
@@ -71,10 +73,18 @@ def curriculum_out(live: LiveCurriculum) -> CurriculumOut:
     )
 
 
-def tasks_out(events: list[TaskEvent]) -> TasksOut:
-    return TasksOut(
-        tasks=[TaskOut(task_id=e.task_id, params=e.params, origin=e.origin) for e in events]
+def tasks_json(events: list[TaskEvent]) -> bytes:
+    """The :class:`TasksOut` body of ``events``, encoded directly (the student loop's hot
+    path: building and re-validating the models costs more than the teacher's sample)."""
+    return pydantic_core.to_json(
+        {"tasks": [{"task_id": e.task_id, "params": e.params, "origin": e.origin}
+                   for e in events]}
     )
+
+
+def report_json(accepted: int, duplicates: int) -> bytes:
+    """The :class:`ReportOut` body, encoded directly."""
+    return pydantic_core.to_json({"accepted": accepted, "duplicates": duplicates})
 
 
 def stats(live: LiveCurriculum) -> CurriculumStats:

@@ -131,7 +131,18 @@ class GMMTeacher(Teacher):
                 np.array(result.means), np.array(result.covariances), np.array(result.scores),
             )
         )
-        self._chol = np.linalg.cholesky(result.covariances)
+        self._prepare_sampling(result)
+
+    def _prepare_sampling(self, fit: FitResult) -> None:
+        """Per-fit sampling constants: Cholesky factors, and the cumulative component
+        probabilities (None when every score is 0: then a uniform pick)."""
+        self._chol = np.linalg.cholesky(fit.covariances)
+        scores = fit.scores
+        total = float(scores.sum())
+        self._cdf: np.ndarray | None = None
+        if total > 0:
+            cdf = (scores / total).cumsum()
+            self._cdf = cdf / cdf[-1]
 
     def _extra_dims(self) -> int:
         return 1
@@ -142,10 +153,11 @@ class GMMTeacher(Teacher):
             return self.space.uniform(self._rng), "bootstrap"
         if self._rng.random() < self.random_task_ratio:
             return self.space.uniform(self._rng), "random"
-        scores = self.fit_.scores
-        total = float(scores.sum())
-        k = scores.shape[0]
-        i = int(self._rng.choice(k, p=scores / total)) if total > 0 else int(self._rng.integers(k))
+        # The same draw as ``rng.choice(k, p=scores / total)``, without its checks.
+        if self._cdf is not None:
+            i = int(self._cdf.searchsorted(self._rng.random(), side="right"))
+        else:
+            i = int(self._rng.integers(self.fit_.scores.shape[0]))
         z = self._rng.standard_normal(self.fit_.means.shape[1])
         x = self.fit_.means[i] + self._chol[i] @ z
         return x[: self.space.dim], f"gaussian:{i}"
@@ -168,7 +180,7 @@ class GMMTeacher(Teacher):
         if s["fit"] is not None:
             fit = FitResult.from_json(s["fit"])
             self.fit_ = fit
-            self._chol = np.linalg.cholesky(fit.covariances)
+            self._prepare_sampling(fit)
         self.fits_due_ = int(s["fits_due"])
         if s["pending"] is not None:
             p = s["pending"]

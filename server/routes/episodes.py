@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Response
 
 import teacher
 from server.deps import ServiceDep
@@ -19,26 +19,29 @@ from server.schemas import (
     TasksOut,
     TasksRequest,
 )
-from server.views import mastery_rows, tasks_out
+from server.views import mastery_rows, report_json, tasks_json
 
 router = APIRouter(prefix="/v1/curricula/{curriculum_id}", tags=["episodes"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 422: {"model": ErrorOut}}
 
 
-@router.post("/tasks", responses=_ERRORS)
+# The two routes of the student loop answer pre-encoded JSON (same schema, documented by
+# ``response_model``): FastAPI would otherwise validate the model it is handed again.
+@router.post("/tasks", response_model=TasksOut, responses=_ERRORS)
 async def issue_tasks(
     curriculum_id: CurriculumId, service: ServiceDep, body: TasksRequest | None = None
-) -> TasksOut:
+) -> Response:
     """Issue ``count`` tasks (default 1, at most 256); each stays pending until reported."""
     events = await service.issue_tasks(curriculum_id, body.count if body else 1)
-    return tasks_out(events)
+    return Response(tasks_json(events), media_type="application/json")
 
 
-@router.post("/results", responses={**_ERRORS, 409: {"model": ErrorOut}})
+@router.post("/results", response_model=ReportOut,
+             responses={**_ERRORS, 409: {"model": ErrorOut}})
 async def report_results(
     curriculum_id: CurriculumId, service: ServiceDep, body: Annotated[ResultsBody, Body()]
-) -> ReportOut:
+) -> Response:
     """Report one result or a batch (at most 1,024), validated as a whole: if any item is
     invalid or names an unknown task, nothing is stored. A task already reported with the
     same return counts as a duplicate; with a different return it is a 409."""
@@ -47,7 +50,8 @@ async def report_results(
         curriculum_id,
         [teacher.ResultIn(r.task_id, r.episode_return, r.length, r.worker) for r in items],
     )
-    return ReportOut(accepted=outcome.accepted, duplicates=outcome.duplicates)
+    return Response(report_json(outcome.accepted, outcome.duplicates),
+                    media_type="application/json")
 
 
 @router.post("/evaluations", responses=_ERRORS)

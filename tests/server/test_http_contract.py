@@ -11,6 +11,7 @@ from _server_testlib import create, curriculum_body, wait_for_fits
 from fastapi.testclient import TestClient
 
 import teacher
+from server.schemas import ReportOut, TasksOut
 
 
 def log(client: TestClient, cid: str, after: int = 0) -> list[teacher.Event]:
@@ -140,7 +141,15 @@ def test_tasks_default_one_and_count_limits(client: TestClient) -> None:
         assert r.status_code == 422 and "count" in r.json()["detail"], (bad, r.text)
     ids = [t["task_id"] for t in one + tasks(client, cid, 10)]
     assert len(set(ids)) == len(ids)
-    assert client.get(f"/v1/curricula/{cid}").json()["counts"]["pending"] == 267
+    # The student-loop routes encode their bodies themselves: they must keep the schema.
+    r = client.post(f"/v1/curricula/{cid}/tasks", json={"count": 3})
+    assert r.headers["content-type"] == "application/json"
+    assert TasksOut.model_validate_json(r.content).model_dump() == r.json()
+    r = client.post(f"/v1/curricula/{cid}/results",
+                    json={"task_id": r.json()["tasks"][0]["task_id"], "return": 1.0})
+    assert r.headers["content-type"] == "application/json"
+    assert ReportOut.model_validate_json(r.content) == ReportOut(accepted=1, duplicates=0)
+    assert client.get(f"/v1/curricula/{cid}").json()["counts"]["pending"] == 269
 
 
 def test_task_params_lie_in_the_space(client: TestClient) -> None:
