@@ -16,13 +16,10 @@ import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from server import snapshots
 from server.errors import (
     CurriculumNotFoundError,
-    InvalidRequestError,
     NameConflictError,
     StoreError,
     UnavailableError,
@@ -30,11 +27,11 @@ from server.errors import (
 from server.fitting import FitRunner
 from server.live import LiveCurriculum
 from server.loading import load_curriculum, task_id_prefix
+from server.spec import CurriculumSpec, build_config, config_diff
 from server.store import EventRow, EventStore
 from server.writer import Writer
 from teacher import (
     Curriculum,
-    CurriculumConfig,
     EvaluationEvent,
     EvaluationIn,
     Event,
@@ -42,63 +39,13 @@ from teacher import (
     ReportOutcome,
     ResultIn,
     TaskEvent,
-    TaskSpace,
-    TeacherError,
-    teacher_class,
 )
 
-__all__ = ["CurriculumSpec", "CurriculumService"]
+__all__ = ["CurriculumService"]
 
 log = logging.getLogger(__name__)
 
 _READ_CHUNK = 5_000
-
-
-@dataclass(frozen=True)
-class CurriculumSpec:
-    """A curriculum definition as a client sends it (space: name -> (low, high))."""
-
-    name: str
-    teacher: str
-    space: dict[str, tuple[float, float]]
-    teacher_params: dict[str, Any]
-    seed: int
-    reward_bounds: tuple[float, float] | None = None
-    mastery_threshold: float | None = None
-
-
-def build_config(spec: CurriculumSpec) -> CurriculumConfig:
-    """Validate ``spec`` into a configuration; errors name the field at fault."""
-    try:
-        space = TaskSpace(spec.space)
-    except TeacherError as exc:
-        raise InvalidRequestError(f"space: {exc}") from None
-    try:
-        teacher_class(spec.teacher)
-    except TeacherError as exc:
-        raise InvalidRequestError(str(exc)) from None
-    if spec.reward_bounds is not None and not spec.reward_bounds[0] < spec.reward_bounds[1]:
-        raise InvalidRequestError(
-            f"reward_bounds must be [low, high] with low < high, got {list(spec.reward_bounds)}"
-        )
-    config = CurriculumConfig(
-        name=spec.name, teacher=spec.teacher, space=space,
-        teacher_params=dict(spec.teacher_params), seed=spec.seed,
-        reward_bounds=spec.reward_bounds, mastery_threshold=spec.mastery_threshold,
-    )
-    try:
-        config.make_teacher()
-    except (TeacherError, TypeError, ValueError) as exc:  # never a 500 for client input
-        msg = str(exc)
-        raise InvalidRequestError(
-            msg if msg.startswith("teacher_params") else f"teacher_params: {msg}"
-        ) from None
-    return config
-
-
-def _config_diff(a: CurriculumConfig, b: CurriculumConfig) -> list[str]:
-    ja, jb = a.to_json(), b.to_json()
-    return [k for k in ja if ja[k] != jb.get(k)]
 
 
 class CurriculumService:
@@ -218,7 +165,7 @@ class CurriculumService:
             existing = self._by_name.get(config.name)
             if existing is not None:
                 live = self._live[existing]
-                diff = _config_diff(live.config, config)
+                diff = config_diff(live.config, config)
                 if diff:
                     raise NameConflictError(
                         f"name: a curriculum named {config.name!r} already exists "

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from server.deps import ServiceDep
 from server.schemas import CurriculumCreate, CurriculumList, CurriculumOut, ErrorOut
-from server.service import CurriculumSpec
+from server.spec import CurriculumSpec
 from server.views import curriculum_out
 
 router = APIRouter(prefix="/v1/curricula", tags=["curricula"])
