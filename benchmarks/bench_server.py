@@ -71,6 +71,7 @@ def create_bare_app() -> FastAPI:
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import contextlib  # noqa: E402
 import dataclasses  # noqa: E402
 import json  # noqa: E402
 import multiprocessing  # noqa: E402
@@ -83,6 +84,7 @@ import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -199,9 +201,26 @@ class Proc:
                 self.proc.wait()
 
 
-def serve_args(db: Path, sync: str = "normal") -> list[str]:
+def serve_args(db: Path | str, sync: str = "normal") -> list[str]:
+    """``curriculum serve`` over the SQLite file ``db`` or the store URL ``db``."""
+    url = db if isinstance(db, str) else f"sqlite:///{db}"
     return [sys.executable, "-m", "curriculum.serve_cmd", "--port", "{port}",
-            "--db", f"sqlite:///{db}", "--sync", sync, "--log-level", "warning"]
+            "--db", url, "--sync", sync, "--log-level", "warning"]
+
+
+@contextlib.contextmanager
+def postgres_url() -> Iterator[str | None]:
+    """A fresh database on a private PostgreSQL server (default settings, fsync on) started
+    like the test suite's (tests/server/_pg.py), or None where none can be started."""
+    sys.path.insert(0, str(ROOT / "tests" / "server"))
+    import _pg
+
+    if _pg.unavailable_reason() is not None:
+        print(f"no PostgreSQL row: {_pg.unavailable_reason()}", file=sys.stderr)
+        yield None
+        return
+    with _pg.pg_server(fsync=True) as admin, _pg.fresh_database(admin) as url:
+        yield url
 
 
 def bare_args() -> list[str]:
@@ -366,16 +385,20 @@ def mean_fit_ms(url: str) -> float:
     return 1e3 * float(total.group(1)) / float(count.group(1))
 
 
-def load_rows(workdir: Path, seconds: int) -> tuple[list[list[object]], list[str]]:
+def load_rows(workdir: Path, seconds: int,
+              pg_url: str | None) -> tuple[list[list[object]], list[str]]:
     bare = Proc(bare_args())
     bare.start()
     servers = {sync: Proc(serve_args(workdir / f"load-{sync}.db", sync))
                for sync in ("normal", "full")}
-    for s in servers.values():
-        s.start()
     plan = [("(a) 1 curriculum", 1, 1, "normal"), ("(a) 1 curriculum", 1, 16, "normal"),
             ("(a) 1 curriculum", 1, 64, "normal"), ("(b) 16 curricula x 4", 16, 64, "normal"),
             ("(c) 1 curriculum, synchronous=FULL", 1, 64, "full")]
+    if pg_url is not None:
+        servers["postgres"] = Proc(serve_args(pg_url))
+        plan.append(("(d) 1 curriculum, PostgreSQL", 1, 64, "postgres"))
+    for s in servers.values():
+        s.start()
     rows: list[list[object]] = []
     notes: list[str] = []
     try:
@@ -513,7 +536,14 @@ def main() -> None:
         workdir = Path(tmp)
         started = time.perf_counter()
         load_before = os.getloadavg()[0]
-        rows, notes = load_rows(workdir, args.seconds)
+        pg_version = "(none could be started here, so no row)"
+        with postgres_url() as pg_url:
+            rows, notes = load_rows(workdir, args.seconds, pg_url)
+            if pg_url is not None:
+                import psycopg
+
+                with psycopg.connect(pg_url) as con:
+                    pg_version = str(con.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
         notes.append(f"1-minute load average before / after the load runs: {load_before:.1f} / "
                      f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other processes "
                      "on the machine lower both columns)")
@@ -539,6 +569,9 @@ stall to every request that would have been sent during it. "bare ceiling": the 
 on FastAPI endpoints with the same schemas and no teacher or store, measured right before
 the row. Results are acknowledged only after their
 commit (synchronous=NORMAL survives a crash of the server process; FULL also power loss).
+Row (d) runs the same server over PostgreSQL {pg_version} on this machine (a private
+cluster with default settings: fsync on, synchronous_commit on, so power-loss durable;
+TCP over loopback).
 "acked / in log": results the load generator saw acknowledged / result events in the store
 (requests still in flight when the generator stopped may be stored unacknowledged);
 "log replays": every log rebuilt with `teacher.Curriculum.from_events` matches the server.

@@ -1,4 +1,5 @@
-"""Event stores: the interface and its backends, chosen by URL."""
+"""Event stores: the interface and its backends (SQLite built in, PostgreSQL with the
+``[postgres]`` extra), chosen by URL."""
 
 from __future__ import annotations
 
@@ -47,8 +48,8 @@ def sqlite_path(url: str) -> str | None:
 
 def open_store(url: str, *, sqlite_synchronous: str = "normal",
                sqlite_busy_timeout_ms: int = 5000) -> EventStore:
-    """Open the store ``url`` names. Only SQLite is built in; PostgreSQL URLs are
-    recognised and refused with an explanation."""
+    """Open the store ``url`` names: ``sqlite:///path.db`` (or a plain path) or
+    ``postgresql://user:password@host:port/dbname``."""
     path = sqlite_path(url)
     if path is not None:
         if not path:
@@ -58,8 +59,15 @@ def open_store(url: str, *, sqlite_synchronous: str = "normal",
         )
     scheme = url.split("://", 1)[0]
     if scheme in ("postgres", "postgresql"):
-        raise StoreConfigError(
-            "the PostgreSQL store is not implemented yet; use a sqlite:/// URL "
-            "(see docs/server.md, 'Adding a store backend')"
-        )
-    raise StoreConfigError(f"db URL {url!r}: unknown scheme {scheme!r}; use sqlite:///path.db")
+        try:
+            from server.store.postgres import PostgresStore
+        except ImportError as exc:
+            raise StoreConfigError(
+                f"db URL {scheme}://...: the PostgreSQL store needs psycopg 3; install the "
+                f"[postgres] extra (pip install 'curriculum-teacher[postgres]'): {exc}"
+            ) from None
+        return PostgresStore(url)
+    raise StoreConfigError(
+        f"db URL {url!r}: unknown scheme {scheme!r}; use sqlite:///path.db or "
+        "postgresql://user:password@host:port/dbname"
+    )

@@ -97,8 +97,9 @@ def wait_for_fits(client: TestClient | httpx.Client, cid: str, n: int,
 class LiveServer:
     """``curriculum serve`` (through curriculum.serve_cmd) in a subprocess."""
 
-    def __init__(self, db: Path, env: dict[str, str] | None = None):
+    def __init__(self, db: Path, env: dict[str, str] | None = None, db_url: str | None = None):
         self.db = db
+        self.db_url = db_url or f"sqlite:///{db}"
         self.env = env or {}
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
@@ -114,7 +115,7 @@ class LiveServer:
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "curriculum.serve_cmd", "--host", "127.0.0.1",
-                 "--port", str(self.port), "--db", f"sqlite:///{self.db}"],
+                 "--port", str(self.port), "--db", self.db_url],
                 cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + timeout

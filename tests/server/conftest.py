@@ -4,10 +4,12 @@ process to kill and restart. Both use a real SQLite file under tmp_path."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import _pg
 import pytest
 from _server_testlib import LiveServer, settings_for
 from fastapi.testclient import TestClient
@@ -45,12 +47,37 @@ def live_server(db_path: Path) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def server_factory(db_path: Path) -> Iterator[Any]:
-    """Start (and at the end kill) live servers over the same store file."""
+def db_url(db_path: Path) -> str:
+    """The store of ``server_factory``'s servers (PostgreSQL tests override it)."""
+    return f"sqlite:///{db_path}"
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """An admin URL of a PostgreSQL server for the whole session (see _pg.py)."""
+    reason = _pg.unavailable_reason()
+    if reason is not None:
+        if os.environ.get("CURRICULUM_REQUIRE_PG") == "1":
+            pytest.fail(f"PostgreSQL is required (CURRICULUM_REQUIRE_PG=1): {reason}")
+        pytest.skip(f"PostgreSQL tests need a server: {reason}")
+    with _pg.pg_server() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(pg_admin_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test."""
+    with _pg.fresh_database(pg_admin_url) as url:
+        yield url
+
+
+@pytest.fixture
+def server_factory(db_path: Path, db_url: str) -> Iterator[Any]:
+    """Start (and at the end kill) live servers over the same store."""
     started: list[LiveServer] = []
 
     def start(**env: str) -> LiveServer:
-        server = LiveServer(db_path, env=env).start()
+        server = LiveServer(db_path, env=env, db_url=db_url).start()
         started.append(server)
         return server
 

@@ -1,0 +1,236 @@
+"""The deployment event store: PostgreSQL through psycopg 3 (the ``[postgres]`` extra).
+
+Same tables and semantics as the SQLite store. Durability is PostgreSQL's: with
+``synchronous_commit=on`` (PostgreSQL's default) a committed batch survives the server
+process, the database server and a power loss; with ``off`` a database crash may lose the
+last few hundred milliseconds of commits (never a server-process crash).
+
+One connection writes (the group-commit writer, on the event loop: one round trip per
+batch); each reading thread gets its own connection. A connection that broke (database
+restart) is replaced at the next call; the failed call raises :class:`StoreError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from psycopg import conninfo
+
+from server.errors import StoreError
+from server.store.base import (
+    AppendOp,
+    CreateOp,
+    CurriculumRecord,
+    DeleteOp,
+    EventRow,
+    EventStore,
+    Op,
+    SnapshotOp,
+)
+
+__all__ = ["PostgresStore", "safe_url"]
+
+_SCHEMA_VERSION = "1"
+
+_SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS curricula (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        config TEXT NOT NULL,
+        created TEXT NOT NULL,
+        position BIGINT GENERATED ALWAYS AS IDENTITY
+    )""",
+    """CREATE TABLE IF NOT EXISTS events (
+        curriculum TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        type TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (curriculum, seq)
+    )""",
+    """CREATE TABLE IF NOT EXISTS snapshots (
+        curriculum TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        body BYTEA NOT NULL,
+        PRIMARY KEY (curriculum, seq)
+    )""",
+]
+
+_INSERT_EVENT = "INSERT INTO events (curriculum, seq, type, body) VALUES (%s, %s, %s, %s)"
+
+
+def safe_url(url: str) -> str:
+    """``url`` without its password, for logs and error messages."""
+    try:
+        params = conninfo.conninfo_to_dict(url)
+    except psycopg.Error:
+        return "postgresql://<unparsable URL>"
+    host, db = params.get("host", "localhost"), params.get("dbname", "")
+    port = f":{params['port']}" if params.get("port") else ""
+    user = f"{params['user']}@" if params.get("user") else ""
+    return f"postgresql://{user}{host}{port}/{db}"
+
+
+class PostgresStore(EventStore):
+    """An :class:`EventStore` in a PostgreSQL database (tables created if missing).
+
+    url: a libpq URL, ``postgresql://user:password@host:port/dbname``.
+    connect_timeout: seconds to wait for the database when connecting.
+    """
+
+    def __init__(self, url: str, *, connect_timeout: float = 10.0):
+        self.url = url
+        self.connect_timeout = connect_timeout
+        self._local = threading.local()
+        self._all: list[psycopg.Connection[Any]] = []
+        self._all_lock = threading.Lock()
+        self._writer = self._connect()
+        try:
+            with self._writer.transaction():
+                # One schema creation at a time, even with several servers starting.
+                self._writer.execute("SELECT pg_advisory_xact_lock(7283001)")
+                for statement in _SCHEMA:
+                    self._writer.execute(statement)
+                row = self._writer.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+                if row is None:
+                    self._writer.execute(
+                        "INSERT INTO meta (key, value) VALUES ('schema', %s)", (_SCHEMA_VERSION,)
+                    )
+                elif row[0] != _SCHEMA_VERSION:
+                    raise StoreError(
+                        f"{safe_url(url)} has store schema {row[0]!r}; this server knows "
+                        f"{_SCHEMA_VERSION!r}"
+                    )
+            setting = self._writer.execute("SHOW synchronous_commit").fetchone()
+        except psycopg.Error as exc:
+            self.close()
+            raise StoreError(f"cannot prepare the PostgreSQL store {safe_url(url)}: {exc}") \
+                from exc
+        sync = setting[0] if setting else "unknown"
+        self.durability = (
+            f"database crash and power loss (PostgreSQL, synchronous_commit={sync})"
+            if sync in ("on", "remote_write", "remote_apply")
+            else f"server-process crash (PostgreSQL, synchronous_commit={sync})"
+        )
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            con = psycopg.connect(
+                self.url, autocommit=True, connect_timeout=max(1, int(self.connect_timeout)),
+                application_name="curriculum-teacher",
+            )
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"cannot connect to the PostgreSQL store {safe_url(self.url)}: {exc}"
+            ) from exc
+        with self._all_lock:
+            self._all.append(con)
+        return con
+
+    def _usable(self, con: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
+        """``con``, or a new connection if it broke."""
+        if not con.closed and not con.broken:
+            return con
+        with self._all_lock:
+            if con in self._all:
+                self._all.remove(con)
+        return self._connect()
+
+    def _reader(self) -> psycopg.Connection[Any]:
+        con: psycopg.Connection[Any] | None = getattr(self._local, "con", None)
+        con = self._connect() if con is None else self._usable(con)
+        self._local.con = con
+        return con
+
+    # -- writes ---------------------------------------------------------------------------
+    def write(self, ops: Sequence[Op]) -> None:
+        self._writer = self._usable(self._writer)
+        con = self._writer
+        try:
+            with con.transaction(), con.cursor() as cur:
+                rows: list[tuple[str, int, str, str]] = []
+                for op in ops:
+                    if isinstance(op, AppendOp):  # one statement for the batch's appends
+                        rows += [(op.curriculum, e.seq, e.type, e.body) for e in op.events]
+                        continue
+                    if rows:
+                        cur.executemany(_INSERT_EVENT, rows)
+                        rows = []
+                    self._apply(cur, op)
+                if rows:
+                    cur.executemany(_INSERT_EVENT, rows)
+        except psycopg.Error as exc:
+            raise StoreError(f"the PostgreSQL store could not be written: {exc}") from exc
+
+    @staticmethod
+    def _apply(cur: psycopg.Cursor[Any], op: Op) -> None:
+        if isinstance(op, AppendOp):
+            cur.executemany(_INSERT_EVENT, [(op.curriculum, e.seq, e.type, e.body)
+                                            for e in op.events])
+        elif isinstance(op, CreateOp):
+            cur.execute(
+                "INSERT INTO curricula (id, name, config, created) VALUES (%s, %s, %s, %s)",
+                (op.id, op.name, op.config, op.created),
+            )
+            e = op.event
+            cur.execute(_INSERT_EVENT, (op.id, e.seq, e.type, e.body))
+        elif isinstance(op, SnapshotOp):
+            cur.execute(
+                "INSERT INTO snapshots (curriculum, seq, body) VALUES (%s, %s, %s) "
+                "ON CONFLICT (curriculum, seq) DO UPDATE SET body = EXCLUDED.body",
+                (op.curriculum, op.seq, op.body),
+            )
+            cur.execute("DELETE FROM snapshots WHERE curriculum = %s AND seq < %s",
+                        (op.curriculum, op.seq))
+        elif isinstance(op, DeleteOp):
+            cur.execute("DELETE FROM events WHERE curriculum = %s", (op.curriculum,))
+            cur.execute("DELETE FROM snapshots WHERE curriculum = %s", (op.curriculum,))
+            cur.execute("DELETE FROM curricula WHERE id = %s", (op.curriculum,))
+        else:  # pragma: no cover - the Op union is closed
+            raise TypeError(f"unknown store operation {type(op).__name__}")
+
+    # -- reads ----------------------------------------------------------------------------
+    def _read(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._reader().execute(query, params).fetchall()
+        except psycopg.Error as exc:
+            raise StoreError(f"the PostgreSQL store could not be read: {exc}") from exc
+
+    def curricula(self) -> list[CurriculumRecord]:
+        rows = self._read(
+            "SELECT c.id, c.name, c.config, c.created, "
+            "(SELECT COALESCE(MAX(seq), 0) FROM events e WHERE e.curriculum = c.id) "
+            "FROM curricula c ORDER BY c.position"
+        )
+        return [CurriculumRecord(r[0], r[1], r[2], r[3], int(r[4])) for r in rows]
+
+    def read_events(
+        self, curriculum: str, *, after: int = 0, upto: int | None = None, limit: int = 10_000
+    ) -> list[EventRow]:
+        rows = self._read(
+            "SELECT seq, type, body FROM events WHERE curriculum = %s AND seq > %s "
+            "AND seq <= %s ORDER BY seq LIMIT %s",
+            (curriculum, after, upto if upto is not None else 2**62, limit),
+        )
+        return [EventRow(int(r[0]), r[1], r[2]) for r in rows]
+
+    def latest_snapshot(self, curriculum: str) -> tuple[int, bytes] | None:
+        rows = self._read(
+            "SELECT seq, body FROM snapshots WHERE curriculum = %s ORDER BY seq DESC LIMIT 1",
+            (curriculum,),
+        )
+        return None if not rows else (int(rows[0][0]), bytes(rows[0][1]))
+
+    def close(self) -> None:
+        with self._all_lock:
+            cons, self._all = self._all, []
+        for con in cons:
+            with contextlib.suppress(psycopg.Error):
+                con.close()
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({safe_url(self.url)!r})"
