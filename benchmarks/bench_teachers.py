@@ -99,6 +99,20 @@ ABLATION: list[tuple[str, str, dict[str, Any]]] = [
     ("alp-gmm fit_rate=100", "alp-gmm", {"fit_rate": 100}),
     ("alp-gmm fit_rate=500", "alp-gmm", {"fit_rate": 500}),
     ("alp-gmm+ (alp_history=50, random_task_ratio=0.1)", "alp-gmm+", {}),
+    # Noisy returns + unlearnable cells: options of alp-gmm+, all off by default (results
+    # and verdicts: docs/teachers_bench.md, "Unlearnable cells: three more hypotheses").
+    *[(f"alp-gmm+ alp_smoothing={k}", "alp-gmm+", {"alp_smoothing": k}) for k in (5, 10, 20)],
+    *[(f"alp-gmm+ progress={p} trend_neighbours={k}", "alp-gmm+",
+       {"progress": p, "trend_neighbours": k})
+      for p in ("trend", "mean", "max") for k in (10, 20, 40)],
+    *[(f"alp-gmm+ alp_neighbours={k} alp_reduce={r}", "alp-gmm+",
+       {"alp_neighbours": k, "alp_reduce": r})
+      for k, r in ((2, "min"), (3, "min"), (3, "median"), (5, "median"), (5, "mean"),
+                   (7, "median"), (9, "median"))],
+    *[(f"alp-gmm+ alp_neighbours=5 alp_reduce=median alp_history={h}", "alp-gmm+",
+       {"alp_neighbours": 5, "alp_reduce": "median", "alp_history": h}) for h in (30, 100)],
+    ("alp-gmm+ alp_neighbours=5 alp_reduce=median random_task_ratio=0.05", "alp-gmm+",
+     {"alp_neighbours": 5, "alp_reduce": "median", "random_task_ratio": 0.05}),
 ]
 
 
@@ -464,6 +478,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--ablation", action="store_true",
                    help="run the ALP-GMM / ALP-GMM+ ablation (ABLATION) instead of the "
                    "teachers; prints only")
+    p.add_argument("--rows", nargs="+", metavar="TEXT",
+                   help="with --ablation: only the rows whose label contains one of these")
     args = p.parse_args(argv)
     episodes, n_seeds = args.episodes, args.seeds
     sizes = [10**3, 10**4, 10**5, 10**6]
@@ -479,8 +495,12 @@ def main(argv: list[str] | None = None) -> None:
           f"{n_seeds} seeds x {episodes:,} episodes on {args.workers} workers",
           file=sys.stderr)
     if args.ablation:
-        results = run_grid(ABLATION, args.variants, seeds, episodes, args.workers)
-        labels = [label for label, _, _ in ABLATION]
+        rows = [r for r in ABLATION
+                if not args.rows or any(text in r[0] for text in args.rows)]
+        if not rows:
+            p.error(f"--rows {args.rows} matches no ablation row")
+        results = run_grid(rows, args.variants, seeds, episodes, args.workers)
+        labels = [label for label, _, _ in rows]
         print(summary_table(results, labels, args.variants, episodes))
         for v in args.variants:
             print(f"\n{v}\n\n" + usage_table(results, labels, v))
