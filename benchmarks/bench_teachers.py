@@ -99,20 +99,6 @@ ABLATION: list[tuple[str, str, dict[str, Any]]] = [
     ("alp-gmm fit_rate=100", "alp-gmm", {"fit_rate": 100}),
     ("alp-gmm fit_rate=500", "alp-gmm", {"fit_rate": 500}),
     ("alp-gmm+ (alp_history=50, random_task_ratio=0.1)", "alp-gmm+", {}),
-    # Noisy returns + unlearnable cells: options of alp-gmm+, all off by default (results
-    # and verdicts: docs/teachers_bench.md, "Unlearnable cells: three more hypotheses").
-    *[(f"alp-gmm+ alp_smoothing={k}", "alp-gmm+", {"alp_smoothing": k}) for k in (5, 10, 20)],
-    *[(f"alp-gmm+ progress={p} trend_neighbours={k}", "alp-gmm+",
-       {"progress": p, "trend_neighbours": k})
-      for p in ("trend", "mean", "max") for k in (10, 20, 40)],
-    *[(f"alp-gmm+ alp_neighbours={k} alp_reduce={r}", "alp-gmm+",
-       {"alp_neighbours": k, "alp_reduce": r})
-      for k, r in ((2, "min"), (3, "min"), (3, "median"), (5, "median"), (5, "mean"),
-                   (7, "median"), (9, "median"))],
-    *[(f"alp-gmm+ alp_neighbours=5 alp_reduce=median alp_history={h}", "alp-gmm+",
-       {"alp_neighbours": 5, "alp_reduce": "median", "alp_history": h}) for h in (30, 100)],
-    ("alp-gmm+ alp_neighbours=5 alp_reduce=median random_task_ratio=0.05", "alp-gmm+",
-     {"alp_neighbours": 5, "alp_reduce": "median", "random_task_ratio": 0.05}),
 ]
 
 

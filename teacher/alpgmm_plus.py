@@ -46,19 +46,6 @@ class ALPGMMPlus(ALPGMM):
         Smaller windows track progress faster; in high-dimensional spaces, where 50
         recent tasks are far apart, a larger one may suit better.
     random_task_ratio: share of uniform tasks after bootstrap (0.1).
-    alp_neighbours, alp_reduce: the ALP of a new pair is taken against its
-        ``alp_neighbours`` nearest recent pairs (1: the single nearest, the default) and
-        reduced by ``alp_reduce``: "median" or "min" of the |r - r_j|, or "mean" for
-        |r - mean r_j|.
-    alp_smoothing: the ALP column of each fitted window replaced by the mean ALP of each
-        row's ``alp_smoothing`` nearest window rows, itself included (1: off, default).
-    progress, trend_neighbours: the ALP coordinate of the fitted window: "pair" (the
-        per-pair ALP, default), "trend" (:func:`local_trend` over ``trend_neighbours``
-        window rows, 20), or the "mean" or "max" of the two.
-        These five options were measured against noisy returns and unlearnable tasks and
-        are off by default; none beat the defaults on every variant
-        (``docs/teachers_bench.md``). The fitted window, not the stored ALPs, carries the
-        smoothing and trend, so a fit request is still a pure function of the history.
     fit_rate, k_range, criterion, n_init, warm_start, gmm_backend, random_state,
     reward_bounds: as :class:`teacher.alpgmm.ALPGMM`.
     """
@@ -67,11 +54,6 @@ class ALPGMMPlus(ALPGMM):
     _checks: ClassVar[dict[str, P.Check]] = {
         **ALPGMM._checks,
         "alp_history": P.integer(_MIN_PAIRS_FOR_ALP + 1),
-        "alp_smoothing": P.integer(1),
-        "alp_neighbours": P.integer(1),
-        "alp_reduce": P.one_of(["min", "median", "mean"]),
-        "progress": P.one_of(["pair", "trend", "mean", "max"]),
-        "trend_neighbours": P.integer(3),
     }
 
     def __init__(
@@ -86,19 +68,9 @@ class ALPGMMPlus(ALPGMM):
         warm_start: bool = False,
         gmm_backend: str = "numpy",
         alp_history: int = 50,
-        alp_smoothing: int = 1,
-        alp_neighbours: int = 1,
-        alp_reduce: str = "median",
-        progress: str = "pair",
-        trend_neighbours: int = 20,
         random_state: int | None = None,
         reward_bounds: tuple[float, float] | None = None,
     ):
-        self.alp_smoothing = alp_smoothing
-        self.alp_neighbours = alp_neighbours
-        self.alp_reduce = alp_reduce
-        self.progress = progress
-        self.trend_neighbours = trend_neighbours
         super().__init__(
             space, fit_rate=fit_rate, random_task_ratio=random_task_ratio, k_range=k_range,
             criterion=criterion, n_init=n_init, warm_start=warm_start, gmm_backend=gmm_backend,
@@ -123,10 +95,9 @@ class ALPGMMPlus(ALPGMM):
         h = self._window_size
         alp = 0.0
         if min(len(self._returns), h) > _MIN_PAIRS_FOR_ALP:
-            alp = pair_alp(
-                self._tasks.values[-h:], self._returns.values[-h:], task, reward,
-                self.alp_neighbours, self.alp_reduce,
-            )
+            past = self._tasks.values[-h:]
+            j = int(np.argmin(((past - task) ** 2).sum(axis=1)))  # first minimum: earliest
+            alp = abs(reward - float(self._returns.values[-h:][j]))
         self._tasks.append(task)
         self._returns.append(reward)
         self._alps.append(alp)
@@ -134,22 +105,6 @@ class ALPGMMPlus(ALPGMM):
             self._restore_rows(*self._tail())
         self._schedule_fit()
         return alp
-
-    def _window(self) -> np.ndarray:
-        n = self.fit_rate
-        tasks = self._tasks.values[-n:]
-        alps = self._alps.values[-n:]
-        if self.progress != "pair":
-            trend = local_trend(tasks, self._returns.values[-n:], self.trend_neighbours)
-            if self.progress == "trend":
-                alps = trend
-            elif self.progress == "mean":
-                alps = 0.5 * (alps + trend)
-            else:
-                alps = np.maximum(alps, trend)
-        if self.alp_smoothing > 1:
-            alps = smooth(tasks, alps, self.alp_smoothing)
-        return np.column_stack([tasks, alps])
 
     def _tail(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         keep = self._keep
@@ -187,49 +142,3 @@ class ALPGMMPlus(ALPGMM):
             )
         self._restore_rows(tasks, returns, alps)
         self._set_gmm_state(state)
-
-
-def _nearest_rows(tasks: np.ndarray, k: int) -> np.ndarray:
-    """Indices (n, min(k, n)) of each row's nearest rows (Euclidean, itself included,
-    earliest on ties)."""
-    d2 = ((tasks[:, None, :] - tasks[None, :, :]) ** 2).sum(axis=2)
-    return np.argsort(d2, axis=1, kind="stable")[:, : min(k, len(tasks))]
-
-
-def smooth(tasks: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
-    """Each row's value replaced by the mean over its k nearest rows. tasks (n, d),
-    values (n,) -> (n,)."""
-    return np.asarray(values[_nearest_rows(tasks, k)].mean(axis=1), dtype=np.float64)
-
-
-def local_trend(tasks: np.ndarray, returns: np.ndarray, k: int) -> np.ndarray:
-    """|c| of the least-squares fit ``r ~ a + b.(x - x_row) + c.t`` over each row's k
-    nearest rows, t the row's position in the window scaled to [0, 1]: the change of
-    return over the window at that place, with a spatial gradient (a mastered cell beside
-    an unlearnable one) absorbed by b. tasks (n, d), returns (n,) -> (n,)."""
-    n, d = tasks.shape
-    idx = _nearest_rows(tasks, k)
-    t = np.arange(n, dtype=np.float64) / max(n - 1, 1)
-    x = np.concatenate(
-        [np.ones(idx.shape + (1,)), tasks[idx] - tasks[:, None, :], t[idx][..., None]], axis=2
-    )
-    y = returns[idx]
-    a = np.einsum("nki,nkj->nij", x, x) + 1e-6 * np.eye(d + 2)
-    b = np.einsum("nki,nk->ni", x, y)
-    coef = np.linalg.solve(a, b[..., None])[..., 0]
-    return np.abs(coef[:, -1])
-
-
-def pair_alp(
-    past: np.ndarray, returns: np.ndarray, task: np.ndarray, reward: float, k: int, reduce: str
-) -> float:
-    """ALP of (task, reward) against the k nearest of the ``past`` tasks (n, d) with their
-    ``returns`` (n,) (Euclidean, earliest on ties). k = 1: ``|reward - r(nearest)|``."""
-    d2 = ((past - task) ** 2).sum(axis=1)
-    if k == 1:
-        return abs(reward - float(returns[int(np.argmin(d2))]))  # first minimum: earliest
-    near = returns[np.argsort(d2, kind="stable")[:k]]
-    if reduce == "mean":
-        return abs(reward - float(near.mean()))
-    diffs = np.abs(reward - near)
-    return float(diffs.min() if reduce == "min" else np.median(diffs))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from teacher import ALPGMM, InvalidParameterError, ToyStudent, run_fit
-from teacher.alpgmm_plus import ALPGMMPlus, local_trend, pair_alp, smooth
+from teacher.alpgmm_plus import ALPGMMPlus
 
 
 def _run(teacher: ALPGMMPlus, student: ToyStudent, n: int) -> list[np.ndarray]:
@@ -117,81 +117,3 @@ def test_learns_on_the_toy_student() -> None:
     student = ToyStudent(random_state=0)
     _run(ALPGMMPlus(student.space, random_state=0), student, 3000)
     assert student.score() > 0
-
-
-OPTIONS = [
-    {"alp_neighbours": 5, "alp_reduce": "median"},
-    {"alp_neighbours": 3, "alp_reduce": "min"},
-    {"alp_neighbours": 4, "alp_reduce": "mean"},
-    {"alp_smoothing": 7},
-    {"progress": "trend", "trend_neighbours": 12},
-    {"progress": "max", "alp_smoothing": 3, "alp_neighbours": 2},
-]
-
-
-@pytest.mark.parametrize("options", OPTIONS)
-def test_noise_options_round_trip_mid_run(options: dict) -> None:
-    """The smoothed / trend window and the k-neighbour ALP are pure functions of the
-    stored rows: a restored teacher continues identically, pending fit included."""
-    space = ToyStudent().space
-    student = ToyStudent(random_state=3, unlearnable=0.2, noise=0.05)
-    teacher = ALPGMMPlus(space, random_state=3, fit_rate=60, **options)
-    _run(teacher, student, 170)
-    for _ in range(10):  # leaves the fit due at update 180 pending
-        task = teacher.sample_task()
-        teacher.observe(task, student.episode(task))
-    assert teacher.pending_fit is not None
-    clone = ALPGMMPlus(space)
-    clone.load_state_dict(json.loads(json.dumps(teacher.state_dict())))
-    assert clone.get_params() == teacher.get_params()
-    assert np.array_equal(clone.pending_fit.data, teacher.pending_fit.data)
-    teacher.install_fit(run_fit(teacher.pending_fit))
-    clone.install_fit(run_fit(clone.pending_fit))
-    twin = copy.deepcopy(student)
-    a, b = _run(teacher, student, 300), _run(clone, twin, 300)
-    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
-    assert teacher.record_.alps == clone.record_.alps
-
-
-def test_default_options_change_nothing() -> None:
-    """One neighbour, no smoothing, per-pair ALP: the defaults are the plain rule."""
-    space = ToyStudent().space
-    plain = ALPGMMPlus(space, random_state=8)
-    spelled = ALPGMMPlus(space, random_state=8, alp_neighbours=1, alp_reduce="min",
-                         alp_smoothing=1, progress="pair", trend_neighbours=5)
-    a = _run(plain, ToyStudent(random_state=8, noise=0.05), 800)
-    b = _run(spelled, ToyStudent(random_state=8, noise=0.05), 800)
-    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
-
-
-def test_pair_alp_reductions() -> None:
-    past = np.array([[0.0, 0.0], [0.1, 0.0], [0.0, 0.1], [0.9, 0.9]])
-    returns = np.array([0.2, 1.0, 0.3, 0.0])
-    task = np.array([0.01, 0.01])
-    assert pair_alp(past, returns, task, 0.5, 1, "median") == pytest.approx(0.3)
-    assert pair_alp(past, returns, task, 0.5, 3, "median") == pytest.approx(0.3)
-    assert pair_alp(past, returns, task, 0.5, 3, "min") == pytest.approx(0.2)
-    assert pair_alp(past, returns, task, 0.5, 3, "mean") == pytest.approx(0.0)
-
-
-def test_smoothing_and_local_trend_on_known_data() -> None:
-    rng = np.random.default_rng(0)
-    tasks = rng.random((60, 2))
-    values = rng.random(60)
-    assert np.allclose(smooth(tasks, values, 1), values)
-    assert np.allclose(smooth(tasks, values, 60), values.mean())
-    # r = 0.3 + a step in space (ignored by time) + 0.4 * t: the trend is 0.4 everywhere
-    # on a smooth field, and 0 on a static one with a spatial gradient.
-    t = np.arange(60) / 59
-    assert np.allclose(local_trend(tasks, 0.3 + 0.5 * tasks[:, 0] + 0.4 * t, 15), 0.4)
-    assert np.allclose(local_trend(tasks, 0.3 + 0.5 * tasks[:, 1], 15), 0.0, atol=1e-5)
-
-
-@pytest.mark.parametrize(
-    ("name", "value"),
-    [("alp_neighbours", 0), ("alp_reduce", "max"), ("alp_smoothing", 0),
-     ("progress", "signed"), ("trend_neighbours", 2)],
-)
-def test_bad_noise_option_names_itself(name: str, value: object) -> None:
-    with pytest.raises(InvalidParameterError, match=name):
-        ALPGMMPlus(ToyStudent().space, **{name: value})
