@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Request, Response
 
 import teacher
-from server.deps import ServiceDep
+from server.deps import service_of
 from server.routes.curricula import CurriculumId
 from server.schemas import (
     ErrorOut,
@@ -30,23 +30,23 @@ _ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 422: {"mod
 # ``response_model``): FastAPI would otherwise validate the model it is handed again.
 @router.post("/tasks", response_model=TasksOut, responses=_ERRORS)
 async def issue_tasks(
-    curriculum_id: CurriculumId, service: ServiceDep, body: TasksRequest | None = None
+    curriculum_id: CurriculumId, request: Request, body: TasksRequest | None = None
 ) -> Response:
     """Issue ``count`` tasks (default 1, at most 256); each stays pending until reported."""
-    events = await service.issue_tasks(curriculum_id, body.count if body else 1)
+    events = await service_of(request).issue_tasks(curriculum_id, body.count if body else 1)
     return Response(tasks_json(events), media_type="application/json")
 
 
 @router.post("/results", response_model=ReportOut,
              responses={**_ERRORS, 409: {"model": ErrorOut}})
 async def report_results(
-    curriculum_id: CurriculumId, service: ServiceDep, body: Annotated[ResultsBody, Body()]
+    curriculum_id: CurriculumId, request: Request, body: Annotated[ResultsBody, Body()]
 ) -> Response:
     """Report one result or a batch (at most 1,024), validated as a whole: if any item is
     invalid or names an unknown task, nothing is stored. A task already reported with the
     same return counts as a duplicate; with a different return it is a 409."""
     items = body.results if isinstance(body, ResultBatchIn) else [body]
-    outcome = await service.report(
+    outcome = await service_of(request).report(
         curriculum_id,
         [teacher.ResultIn(r.task_id, r.episode_return, r.length, r.worker) for r in items],
     )
@@ -56,9 +56,10 @@ async def report_results(
 
 @router.post("/evaluations", responses=_ERRORS)
 async def record_evaluations(
-    curriculum_id: CurriculumId, service: ServiceDep, body: EvaluationBatchIn
+    curriculum_id: CurriculumId, request: Request, body: EvaluationBatchIn
 ) -> EvaluationsOut:
     """Store test episodes (never fed to the teacher); answers the mastery summary."""
+    service = service_of(request)
     events = await service.record_evaluations(
         curriculum_id,
         [teacher.EvaluationIn(e.params, e.episode_return, e.test_set, e.step, e.worker)
