@@ -81,6 +81,7 @@ import re  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
+import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -385,8 +386,12 @@ def mean_fit_ms(url: str) -> float:
     return 1e3 * float(total.group(1)) / float(count.group(1))
 
 
-def load_rows(workdir: Path, seconds: int,
-              pg_url: str | None) -> tuple[list[list[object]], list[str]]:
+def load_rows(workdir: Path, seconds: int, pg_url: str | None,
+              repeats: int) -> tuple[list[list[object]], list[str]]:
+    """Each row ``repeats`` times, alternating the bare ceiling and the server (each
+    repetition on fresh curricula); rates and latencies are medians over repetitions,
+    the share of the ceiling the median of the back-to-back ratios (min-max beside it),
+    counts are totals."""
     bare = Proc(bare_args())
     bare.start()
     servers = {sync: Proc(serve_args(workdir / f"load-{sync}.db", sync))
@@ -403,19 +408,30 @@ def load_rows(workdir: Path, seconds: int,
     notes: list[str] = []
     try:
         for k, (label, n_cur, students, sync) in enumerate(plan):
-            # the ceiling, measured right before the row it bounds
-            ceiling = load(bare.url, [f"bare{i}" for i in range(n_cur)], students, seconds)
             server = servers[sync]
-            cids = create_curricula(server.url, f"run{k}", n_cur)
-            got = load(server.url, cids, students, seconds)
-            rec = reconcile(server.url, cids)
-            lost = max(0, got.round_trips - rec.logged_results)
-            pct = 100 * got.rate / ceiling.rate if ceiling.rate else float("nan")
+            runs: list[tuple[Load, Load, Reconciled]] = []
+            for r in range(repeats):
+                # the ceiling, measured right before the run it bounds
+                ceiling = load(bare.url, [f"bare{i}" for i in range(n_cur)], students, seconds)
+                cids = create_curricula(server.url, f"run{k}-{r}", n_cur)
+                got = load(server.url, cids, students, seconds)
+                runs.append((got, ceiling, reconcile(server.url, cids)))
+                print(f"  {label}, {students} students, run {r + 1}: {got.rate:,.0f} rt/s, "
+                      f"ceiling {ceiling.rate:,.0f}", flush=True)
+            ratios = [100 * g.rate / c.rate if c.rate else float("nan") for g, c, _ in runs]
+            acked = sum(g.round_trips for g, _, _ in runs)
+            logged = sum(rec.logged_results for _, _, rec in runs)
+            lost = sum(max(0, g.round_trips - rec.logged_results) for g, _, rec in runs)
             rows.append([
-                label, students, f"{got.rate:,.0f}", f"{ceiling.rate:,.0f}", f"{pct:.0f}%",
-                f"{got.p50_ms:.1f}", f"{got.p99_ms:.1f}", f"{ceiling.p99_ms:.1f}",
-                rec.fits, rec.coalesced, f"{got.round_trips:,} / {rec.logged_results:,}",
-                lost, got.errors, "yes" if rec.replay_ok else "NO",
+                label, students, f"{statistics.median(g.rate for g, _, _ in runs):,.0f}",
+                f"{statistics.median(c.rate for _, c, _ in runs):,.0f}",
+                f"{statistics.median(ratios):.0f}% ({min(ratios):.0f}-{max(ratios):.0f})",
+                f"{statistics.median(g.p50_ms for g, _, _ in runs):.1f}",
+                f"{statistics.median(g.p99_ms for g, _, _ in runs):.1f}",
+                f"{statistics.median(c.p99_ms for _, c, _ in runs):.1f}",
+                sum(rec.fits for _, _, rec in runs), sum(rec.coalesced for _, _, rec in runs),
+                f"{acked:,} / {logged:,}", lost, sum(g.errors for g, _, _ in runs),
+                "yes" if all(rec.replay_ok for _, _, rec in runs) else "NO",
             ])
             print(" | ".join(str(x) for x in rows[-1]), flush=True)
         for sync, s in servers.items():
@@ -526,6 +542,8 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=int, default=12, help="duration of each load run")
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="runs per row (server and ceiling alternating); medians reported")
     ap.add_argument("--events", type=int, default=1_000_000, help="events for the restart test")
     ap.add_argument("--no-full-replay", action="store_true",
                     help="skip timing a restart without snapshot (the slowest part)")
@@ -538,7 +556,7 @@ def main() -> None:
         load_before = os.getloadavg()[0]
         pg_version = "(none could be started here, so no row)"
         with postgres_url() as pg_url:
-            rows, notes = load_rows(workdir, args.seconds, pg_url)
+            rows, notes = load_rows(workdir, args.seconds, pg_url, args.repeats)
             if pg_url is not None:
                 import psycopg
 
@@ -560,14 +578,19 @@ def main() -> None:
         restart,
     )
     body = f"""
-Load generator: {generator}, {args.seconds} s per run; every student loops
-`POST tasks` -> `POST results`; a round trip is one acknowledged result. Server: `curriculum
-serve` (uvicorn, uvloop, httptools, one process, one fit worker process), SQLite in WAL mode,
-default ALP-GMM (fit_rate 250) on a 2-D space. Latencies are per request (tasks and results
-alike), as wrk reports them: with its coordinated-omission correction, which charges a
-stall to every request that would have been sent during it. "bare ceiling": the same load
-on FastAPI endpoints with the same schemas and no teacher or store, measured right before
-the row. Results are acknowledged only after their
+Load generator: {generator}, {args.seconds} s per run, {args.repeats} runs per row; every
+student loops `POST tasks` -> `POST results`; a round trip is one acknowledged result.
+Server: `curriculum serve` (uvicorn, uvloop, httptools, one process, one fit worker
+process), SQLite in WAL mode, default ALP-GMM (fit_rate 250) on a 2-D space, a fresh
+curriculum per run (so each run includes the 250-episode bootstrap). Latencies are per
+request (tasks and results alike), as wrk reports them: with its coordinated-omission
+correction, which charges a stall to every request that would have been sent during it.
+"bare ceiling": the same load on FastAPI endpoints with the same request schemas and no
+teacher or store (they return pydantic models, which FastAPI validates and serialises;
+the server's two student-loop routes encode their answers themselves), measured right
+before each run. Rates, latencies and "of ceiling" are medians over the runs (the range of
+the per-run shares in brackets); fits, coalesced, acked, lost and errors are totals.
+Results are acknowledged only after their
 commit (synchronous=NORMAL survives a crash of the server process; FULL also power loss).
 Row (d) runs the same server over PostgreSQL {pg_version} on this machine (a private
 cluster with default settings: fsync on, synchronous_commit on, so power-loss durable;
