@@ -75,7 +75,7 @@ def curriculum_out(live: LiveCurriculum) -> CurriculumOut:
 
 def tasks_json(events: list[TaskEvent]) -> bytes:
     """The :class:`TasksOut` body of ``events``, encoded directly (the student loop's hot
-    path: building and re-validating the models costs more than the teacher's sample)."""
+    path: no model to build, for FastAPI to validate and serialise again)."""
     return pydantic_core.to_json(
         {"tasks": [{"task_id": e.task_id, "params": e.params, "origin": e.origin}
                    for e in events]}

@@ -1,6 +1,7 @@
 """Shared fixtures for the server tests: an in-process app (TestClient) for the HTTP
 contract, and a real uvicorn process on a free loopback port for everything that needs a
-process to kill and restart. Both use a real SQLite file under tmp_path."""
+process to kill and restart. Both use a real SQLite file under tmp_path; the PostgreSQL
+tests a private PostgreSQL server (_pg.py) with a fresh database per test."""
 
 from __future__ import annotations
 

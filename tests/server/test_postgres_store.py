@@ -4,10 +4,18 @@ process — the same durability tests as with SQLite, through an overridden ``db
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-import psycopg
 import pytest
+
+try:
+    import psycopg
+except ImportError:  # a development environment without the [postgres] extra
+    if os.environ.get("CURRICULUM_REQUIRE_PG") == "1":
+        raise
+    pytest.skip("psycopg is not installed (the [postgres] extra)", allow_module_level=True)
+
 from _server_testlib import create, curriculum_body, settings_for
 from fastapi.testclient import TestClient
 from test_live_durability import (  # noqa: F401 - collected again here, over PostgreSQL
