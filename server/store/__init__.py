@@ -68,6 +68,6 @@ def open_store(url: str, *, sqlite_synchronous: str = "normal",
             ) from None
         return PostgresStore(url)
     raise StoreConfigError(
-        f"db URL {url!r}: unknown scheme {scheme!r}; use sqlite:///path.db or "
+        f"db URL: unknown scheme {scheme!r}; use sqlite:///path.db or "
         "postgresql://user:password@host:port/dbname"
     )
