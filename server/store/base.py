@@ -3,7 +3,7 @@
 A store holds, per curriculum, its record (id, unique name, configuration), its events
 numbered by ``seq`` from 1 without gaps (each the JSON text of one event in the teacher
 library's format), and its latest snapshot. ``write`` applies a batch of operations in one
-transaction; the server calls it from a single writer thread and answers a request only
+transaction; the server calls it from its single writer (on the event loop) and answers only
 after the batch holding its events has been written. Reads may come from any thread.
 A new backend (e.g. PostgreSQL) implements this class and is chosen by URL scheme in
 :func:`server.store.open_store`.
@@ -12,8 +12,10 @@ A new backend (e.g. PostgreSQL) implements this class and is chosen by URL schem
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+
+from server.errors import StoreError
 
 __all__ = [
     "EventRow",
@@ -24,6 +26,9 @@ __all__ = [
     "DeleteOp",
     "Op",
     "EventStore",
+    "EventTuple",
+    "in_statements",
+    "check_schema_version",
 ]
 
 
@@ -81,6 +86,35 @@ class DeleteOp:
 
 
 Op = CreateOp | AppendOp | SnapshotOp | DeleteOp
+
+#: an event as the parameters of an INSERT: (curriculum, seq, type, body)
+EventTuple = tuple[str, int, str, str]
+
+
+def in_statements(
+    ops: Sequence[Op],
+) -> Iterator[list[EventTuple] | CreateOp | SnapshotOp | DeleteOp]:
+    """``ops`` in order, with each run of consecutive appends merged into one list of event
+    rows, so that a SQL backend inserts a whole run with one ``executemany``."""
+    rows: list[EventTuple] = []
+    for op in ops:
+        if isinstance(op, AppendOp):
+            rows += [(op.curriculum, e.seq, e.type, e.body) for e in op.events]
+            continue
+        if rows:
+            yield rows
+            rows = []
+        yield op
+    if rows:
+        yield rows
+
+
+def check_schema_version(found: str | None, expected: str, where: str) -> bool:
+    """Whether the store at ``where`` still needs its schema version recorded (``found``
+    is None); raises :class:`StoreError` if it records another version than ``expected``."""
+    if found is not None and found != expected:
+        raise StoreError(f"{where} has store schema {found!r}; this server knows {expected!r}")
+    return found is None
 
 
 class EventStore(ABC):

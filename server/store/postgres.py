@@ -22,7 +22,6 @@ from psycopg import conninfo
 
 from server.errors import StoreError
 from server.store.base import (
-    AppendOp,
     CreateOp,
     CurriculumRecord,
     DeleteOp,
@@ -30,6 +29,8 @@ from server.store.base import (
     EventStore,
     Op,
     SnapshotOp,
+    check_schema_version,
+    in_statements,
 )
 
 __all__ = ["PostgresStore", "safe_url"]
@@ -96,14 +97,9 @@ class PostgresStore(EventStore):
                 for statement in _SCHEMA:
                     self._writer.execute(statement)
                 row = self._writer.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-                if row is None:
+                if check_schema_version(row and row[0], _SCHEMA_VERSION, safe_url(url)):
                     self._writer.execute(
                         "INSERT INTO meta (key, value) VALUES ('schema', %s)", (_SCHEMA_VERSION,)
-                    )
-                elif row[0] != _SCHEMA_VERSION:
-                    raise StoreError(
-                        f"{safe_url(url)} has store schema {row[0]!r}; this server knows "
-                        f"{_SCHEMA_VERSION!r}"
                     )
             setting = self._writer.execute("SHOW synchronous_commit").fetchone()
         except psycopg.Error as exc:
@@ -152,26 +148,17 @@ class PostgresStore(EventStore):
         con = self._writer
         try:
             with con.transaction(), con.cursor() as cur:
-                rows: list[tuple[str, int, str, str]] = []
-                for op in ops:
-                    if isinstance(op, AppendOp):  # one statement for the batch's appends
-                        rows += [(op.curriculum, e.seq, e.type, e.body) for e in op.events]
-                        continue
-                    if rows:
-                        cur.executemany(_INSERT_EVENT, rows)
-                        rows = []
-                    self._apply(cur, op)
-                if rows:
-                    cur.executemany(_INSERT_EVENT, rows)
+                for part in in_statements(ops):
+                    if isinstance(part, list):
+                        cur.executemany(_INSERT_EVENT, part)
+                    else:
+                        self._apply(cur, part)
         except psycopg.Error as exc:
             raise StoreError(f"the PostgreSQL store could not be written: {exc}") from exc
 
     @staticmethod
-    def _apply(cur: psycopg.Cursor[Any], op: Op) -> None:
-        if isinstance(op, AppendOp):
-            cur.executemany(_INSERT_EVENT, [(op.curriculum, e.seq, e.type, e.body)
-                                            for e in op.events])
-        elif isinstance(op, CreateOp):
+    def _apply(cur: psycopg.Cursor[Any], op: CreateOp | SnapshotOp | DeleteOp) -> None:
+        if isinstance(op, CreateOp):
             cur.execute(
                 "INSERT INTO curricula (id, name, config, created) VALUES (%s, %s, %s, %s)",
                 (op.id, op.name, op.config, op.created),

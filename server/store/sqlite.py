@@ -15,7 +15,6 @@ from pathlib import Path
 
 from server.errors import StoreError
 from server.store.base import (
-    AppendOp,
     CreateOp,
     CurriculumRecord,
     DeleteOp,
@@ -23,11 +22,15 @@ from server.store.base import (
     EventStore,
     Op,
     SnapshotOp,
+    check_schema_version,
+    in_statements,
 )
 
 __all__ = ["SQLiteStore"]
 
 _SCHEMA_VERSION = "1"
+
+_INSERT_EVENT = "INSERT INTO events (curriculum, seq, type, body) VALUES (?, ?, ?, ?)"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -83,14 +86,9 @@ class SQLiteStore(EventStore):
             self._writer = self._connect()
             self._writer.executescript(_SCHEMA)
             row = self._writer.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-            if row is None:
+            if check_schema_version(row and row[0], _SCHEMA_VERSION, str(self.path)):
                 self._writer.execute(
                     "INSERT INTO meta (key, value) VALUES ('schema', ?)", (_SCHEMA_VERSION,)
-                )
-            elif row[0] != _SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path} has store schema {row[0]!r}; this server knows "
-                    f"{_SCHEMA_VERSION!r}"
                 )
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the SQLite store {str(self.path)!r}: {exc}") from exc
@@ -120,15 +118,11 @@ class SQLiteStore(EventStore):
         try:
             con.execute("BEGIN IMMEDIATE")
             try:
-                rows: list[tuple[str, int, str, str]] = []
-                for op in ops:
-                    if isinstance(op, AppendOp):  # one INSERT statement for the batch
-                        rows += [(op.curriculum, e.seq, e.type, e.body) for e in op.events]
-                        continue
-                    self._insert(con, rows)
-                    rows = []
-                    self._apply(con, op)
-                self._insert(con, rows)
+                for part in in_statements(ops):
+                    if isinstance(part, list):
+                        con.executemany(_INSERT_EVENT, part)
+                    else:
+                        self._apply(con, part)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -137,27 +131,15 @@ class SQLiteStore(EventStore):
             raise StoreError(f"the SQLite store could not be written: {exc}") from exc
 
     @staticmethod
-    def _insert(con: sqlite3.Connection, rows: list[tuple[str, int, str, str]]) -> None:
-        if rows:
-            con.executemany(
-                "INSERT INTO events (curriculum, seq, type, body) VALUES (?, ?, ?, ?)", rows
-            )
-
-    @classmethod
-    def _apply(cls, con: sqlite3.Connection, op: Op) -> None:
-        if isinstance(op, AppendOp):
-            cls._insert(con, [(op.curriculum, e.seq, e.type, e.body) for e in op.events])
-        elif isinstance(op, CreateOp):
+    def _apply(con: sqlite3.Connection, op: CreateOp | SnapshotOp | DeleteOp) -> None:
+        if isinstance(op, CreateOp):
             con.execute(
                 "INSERT INTO curricula (id, name, config, created, position) VALUES "
                 "(?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM curricula))",
                 (op.id, op.name, op.config, op.created),
             )
             e = op.event
-            con.execute(
-                "INSERT INTO events (curriculum, seq, type, body) VALUES (?, ?, ?, ?)",
-                (op.id, e.seq, e.type, e.body),
-            )
+            con.execute(_INSERT_EVENT, (op.id, e.seq, e.type, e.body))
         elif isinstance(op, SnapshotOp):
             con.execute(
                 "INSERT OR REPLACE INTO snapshots (curriculum, seq, body) VALUES (?, ?, ?)",
