@@ -3,9 +3,9 @@
 A store holds, per curriculum, its record (id, unique name, configuration), its events
 numbered by ``seq`` from 1 without gaps (each the JSON text of one event in the teacher
 library's format), and its latest snapshot. ``write`` applies a batch of operations in one
-transaction; the server calls it from its single writer (on the event loop) and answers only
-after the batch holding its events has been written. Reads may come from any thread.
-A new backend (e.g. PostgreSQL) implements this class and is chosen by URL scheme in
+transaction; the server calls it from its single writer (on the event loop) and answers a
+request only after the batch holding its events has been written. Reads may come from any thread.
+A backend (SQLite, PostgreSQL, a new one) implements this class and is chosen by URL scheme in
 :func:`server.store.open_store`.
 """
 
