@@ -14,6 +14,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from server.errors import StoreError
 
@@ -29,6 +30,7 @@ __all__ = [
     "EventTuple",
     "in_statements",
     "check_schema_version",
+    "SQLStore",
 ]
 
 
@@ -145,3 +147,43 @@ class EventStore(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release connections; the store is unusable afterwards."""
+
+
+class SQLStore(EventStore):
+    """The reads of a store in SQL tables ``curricula``, ``events`` and ``snapshots`` (the
+    SQLite and PostgreSQL backends). Queries are written with ``?`` placeholders, turned
+    into the driver's ``placeholder``; a backend supplies :meth:`_read`."""
+
+    placeholder: ClassVar[str] = "?"
+
+    @abstractmethod
+    def _read(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """All rows of ``query``; raises :class:`StoreError` if the store cannot be read."""
+
+    def _query(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        return self._read(query.replace("?", self.placeholder), params)
+
+    def curricula(self) -> list[CurriculumRecord]:
+        rows = self._query(
+            "SELECT c.id, c.name, c.config, c.created, "
+            "(SELECT COALESCE(MAX(seq), 0) FROM events e WHERE e.curriculum = c.id) "
+            "FROM curricula c ORDER BY c.position"
+        )
+        return [CurriculumRecord(r[0], r[1], r[2], r[3], int(r[4])) for r in rows]
+
+    def read_events(
+        self, curriculum: str, *, after: int = 0, upto: int | None = None, limit: int = 10_000
+    ) -> list[EventRow]:
+        rows = self._query(
+            "SELECT seq, type, body FROM events WHERE curriculum = ? AND seq > ? "
+            "AND seq <= ? ORDER BY seq LIMIT ?",
+            (curriculum, after, upto if upto is not None else 2**62, limit),
+        )
+        return [EventRow(int(r[0]), r[1], r[2]) for r in rows]
+
+    def latest_snapshot(self, curriculum: str) -> tuple[int, bytes] | None:
+        rows = self._query(
+            "SELECT seq, body FROM snapshots WHERE curriculum = ? ORDER BY seq DESC LIMIT 1",
+            (curriculum,),
+        )
+        return None if not rows else (int(rows[0][0]), bytes(rows[0][1]))

@@ -23,12 +23,10 @@ from psycopg import conninfo
 from server.errors import StoreError
 from server.store.base import (
     CreateOp,
-    CurriculumRecord,
     DeleteOp,
-    EventRow,
-    EventStore,
     Op,
     SnapshotOp,
+    SQLStore,
     check_schema_version,
     in_statements,
 )
@@ -76,12 +74,14 @@ def safe_url(url: str) -> str:
     return f"postgresql://{user}{host}{port}/{db}"
 
 
-class PostgresStore(EventStore):
+class PostgresStore(SQLStore):
     """An :class:`EventStore` in a PostgreSQL database (tables created if missing).
 
     url: a libpq URL, ``postgresql://user:password@host:port/dbname``.
     connect_timeout: seconds to wait for the database when connecting.
     """
+
+    placeholder = "%s"
 
     def __init__(self, url: str, *, connect_timeout: float = 10.0):
         self.url = url
@@ -186,31 +186,6 @@ class PostgresStore(EventStore):
             return self._reader().execute(query, params).fetchall()
         except psycopg.Error as exc:
             raise StoreError(f"the PostgreSQL store could not be read: {exc}") from exc
-
-    def curricula(self) -> list[CurriculumRecord]:
-        rows = self._read(
-            "SELECT c.id, c.name, c.config, c.created, "
-            "(SELECT COALESCE(MAX(seq), 0) FROM events e WHERE e.curriculum = c.id) "
-            "FROM curricula c ORDER BY c.position"
-        )
-        return [CurriculumRecord(r[0], r[1], r[2], r[3], int(r[4])) for r in rows]
-
-    def read_events(
-        self, curriculum: str, *, after: int = 0, upto: int | None = None, limit: int = 10_000
-    ) -> list[EventRow]:
-        rows = self._read(
-            "SELECT seq, type, body FROM events WHERE curriculum = %s AND seq > %s "
-            "AND seq <= %s ORDER BY seq LIMIT %s",
-            (curriculum, after, upto if upto is not None else 2**62, limit),
-        )
-        return [EventRow(int(r[0]), r[1], r[2]) for r in rows]
-
-    def latest_snapshot(self, curriculum: str) -> tuple[int, bytes] | None:
-        rows = self._read(
-            "SELECT seq, body FROM snapshots WHERE curriculum = %s ORDER BY seq DESC LIMIT 1",
-            (curriculum,),
-        )
-        return None if not rows else (int(rows[0][0]), bytes(rows[0][1]))
 
     def close(self) -> None:
         with self._all_lock:

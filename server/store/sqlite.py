@@ -12,16 +12,15 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from server.errors import StoreError
 from server.store.base import (
     CreateOp,
-    CurriculumRecord,
     DeleteOp,
-    EventRow,
-    EventStore,
     Op,
     SnapshotOp,
+    SQLStore,
     check_schema_version,
     in_statements,
 )
@@ -57,7 +56,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
 """
 
 
-class SQLiteStore(EventStore):
+class SQLiteStore(SQLStore):
     """An :class:`EventStore` in one SQLite file.
 
     path: the database file (created with its tables if missing).
@@ -156,39 +155,11 @@ class SQLiteStore(EventStore):
             raise TypeError(f"unknown store operation {type(op).__name__}")
 
     # -- reads ----------------------------------------------------------------------------
-    def curricula(self) -> list[CurriculumRecord]:
+    def _read(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         try:
-            rows = self._reader().execute(
-                "SELECT c.id, c.name, c.config, c.created, "
-                "(SELECT COALESCE(MAX(seq), 0) FROM events e WHERE e.curriculum = c.id) "
-                "FROM curricula c ORDER BY c.position"
-            ).fetchall()
+            return self._reader().execute(query, params).fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"the SQLite store could not be read: {exc}") from exc
-        return [CurriculumRecord(*row) for row in rows]
-
-    def read_events(
-        self, curriculum: str, *, after: int = 0, upto: int | None = None, limit: int = 10_000
-    ) -> list[EventRow]:
-        try:
-            rows = self._reader().execute(
-                "SELECT seq, type, body FROM events WHERE curriculum = ? AND seq > ? "
-                "AND seq <= ? ORDER BY seq LIMIT ?",
-                (curriculum, after, upto if upto is not None else 2**62, limit),
-            ).fetchall()
-        except sqlite3.Error as exc:
-            raise StoreError(f"the SQLite store could not be read: {exc}") from exc
-        return [EventRow(*row) for row in rows]
-
-    def latest_snapshot(self, curriculum: str) -> tuple[int, bytes] | None:
-        try:
-            row = self._reader().execute(
-                "SELECT seq, body FROM snapshots WHERE curriculum = ? ORDER BY seq DESC LIMIT 1",
-                (curriculum,),
-            ).fetchone()
-        except sqlite3.Error as exc:
-            raise StoreError(f"the SQLite store could not be read: {exc}") from exc
-        return None if row is None else (int(row[0]), bytes(row[1]))
 
     def close(self) -> None:
         with self._all_lock:
