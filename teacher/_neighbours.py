@@ -113,7 +113,7 @@ class NearestNeighbours:
             j -= 1
             lo = trees[j][0]
         newest = sq_distances(self._cols[:, lo:hi], x) if hi > lo else None
-        best = float(newest.min()) if newest is not None else math.inf
+        newest_best = best = float(newest.min()) if newest is not None else math.inf
         if j == 0:
             assert newest is not None
             return self._occ[lo + int(np.argmin(newest))][0]  # first minimum: earliest
@@ -136,7 +136,7 @@ class NearestNeighbours:
             cand = np.concatenate(found) if len(found) > 1 else found[0]
             d2 = sq_distances(self._cols[:, cand], x)
             m = float(d2.min())
-            if newest is None or m <= float(newest.min()):  # older uids win ties
+            if m <= newest_best:  # older uids win ties (inf: no newest points)
                 return self._occ[int(cand[d2 == m].min())][0]
         assert newest is not None
         return self._occ[lo + int(np.argmin(newest))][0]
