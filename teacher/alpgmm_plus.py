@@ -7,6 +7,13 @@ long after the region is mastered: on the toy student ALP-GMM spends ~60% of its
 episodes on cells that are already at full competence (``docs/teachers_bench.md``).
 ALP-GMM+ looks for the neighbour among the newest ``alp_history`` pairs only, which makes
 the ALP a measure of *current* progress, and keeps half the share of uniform tasks.
+
+A per-pair ALP has two blind spots: with noisy returns every pair scores the noise floor,
+and a cell that can never be learnt next to a mastered one scores |1 - 0| forever. The
+regions of RIAC see neither (a region's ALP compares the newer and the older half of its
+own returns), so ALP-GMM+ keeps a RIAC region tree beside its mixture and uses it as a
+veto: a task drawn from a Gaussian is kept with probability min(1, ALP of its region /
+(``region_veto`` x the mean region ALP)), else drawn again, at most ``veto_tries`` times.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import numpy as np
 
 from teacher import _arrays
 from teacher import _params as P
+from teacher._regions import RegionTree
 from teacher.alpgmm import _MIN_PAIRS_FOR_ALP, ALPGMM
 from teacher.space import TaskSpace
 
@@ -33,12 +41,19 @@ class ALPGMMPlus(ALPGMM):
     of ``ALPGMM(space, alp_history=h, random_task_ratio=p)``. It differs from ALP-GMM by
     its defaults (a window of 50 pairs instead of the whole history, 10% uniform tasks
     instead of 20%) and by keeping only the rows it can still use: memory, state size and
-    update cost are O(max(alp_history, fit_rate)), whatever the length of the run.
+    update cost of that part are O(max(alp_history, fit_rate)), whatever the length of the
+    run.
 
-    Fitting and sampling are ALP-GMM's: every ``fit_rate`` updates, mixtures of k in
-    ``k_range`` Gaussians are fitted to the last ``fit_rate`` rows of [task..., ALP], the
-    best by ``criterion`` is kept, and tasks are drawn from a component chosen
-    proportionally to the ALP coordinate of its mean.
+    Fitting is ALP-GMM's: every ``fit_rate`` updates, mixtures of k in ``k_range``
+    Gaussians are fitted to the last ``fit_rate`` rows of [task..., ALP] and the best by
+    ``criterion`` is kept. Sampling is ALP-GMM's (a component chosen proportionally to the
+    ALP coordinate of its mean) plus the region veto: every pair also goes to a RIAC region
+    tree (RIAC's defaults: leaves of up to 200 pairs, split by the best of 50 random cuts,
+    children at least 1/15 of the range wide), and a task drawn from a Gaussian is kept
+    with probability min(1, a / (``region_veto`` x mean leaf ALP)), a the ALP of its
+    leaf; a rejected task is drawn again (uniform tasks included), and the
+    ``veto_tries``-th draw is kept whatever its region. The tree holds at most 200 pairs
+    per leaf, and has at most 15^d leaves.
 
     Parameters
     ----------
@@ -46,6 +61,9 @@ class ALPGMMPlus(ALPGMM):
         Smaller windows track progress faster; in high-dimensional spaces, where 50
         recent tasks are far apart, a larger one may suit better.
     random_task_ratio: share of uniform tasks after bootstrap (0.1).
+    region_veto: how strict the region veto is (0.5); 0 turns it off, and the teacher
+        then samples exactly as ALP-GMM with the same ``alp_history``.
+    veto_tries: draws per task at most when the veto rejects (5), >= 1.
     fit_rate, k_range, criterion, n_init, warm_start, gmm_backend, random_state,
     reward_bounds: as :class:`teacher.alpgmm.ALPGMM`.
     """
@@ -54,6 +72,8 @@ class ALPGMMPlus(ALPGMM):
     _checks: ClassVar[dict[str, P.Check]] = {
         **ALPGMM._checks,
         "alp_history": P.integer(_MIN_PAIRS_FOR_ALP + 1),
+        "region_veto": P.real(0.0),
+        "veto_tries": P.integer(1, 100),
     }
 
     def __init__(
@@ -68,14 +88,24 @@ class ALPGMMPlus(ALPGMM):
         warm_start: bool = False,
         gmm_backend: str = "numpy",
         alp_history: int = 50,
+        region_veto: float = 0.5,
+        veto_tries: int = 5,
         random_state: int | None = None,
         reward_bounds: tuple[float, float] | None = None,
     ):
+        self.region_veto = region_veto
+        self.veto_tries = veto_tries
         super().__init__(
             space, fit_rate=fit_rate, random_task_ratio=random_task_ratio, k_range=k_range,
             criterion=criterion, n_init=n_init, warm_start=warm_start, gmm_backend=gmm_backend,
             alp_history=alp_history, random_state=random_state, reward_bounds=reward_bounds,
         )
+        self._tree: RegionTree | None = None
+        if self.region_veto > 0:
+            self._tree = RegionTree(
+                space, max_region_size=200, min_region_size=10, n_split_trials=50,
+                min_dims_range_ratio=1 / 15, split_score="alp_diff",
+            )
 
     @property
     def _window_size(self) -> int:
@@ -101,10 +131,28 @@ class ALPGMMPlus(ALPGMM):
         self._tasks.append(task)
         self._returns.append(reward)
         self._alps.append(alp)
+        if self._tree is not None:
+            self._tree.add(task, reward, self._rng)
         if len(self._alps) >= 4 * self._keep:
             self._restore_rows(*self._tail())
         self._schedule_fit()
         return alp
+
+    def _sample(self) -> tuple[np.ndarray, str]:
+        task, origin = super()._sample()
+        tree = self._tree
+        if tree is None or not origin.startswith("gaussian"):
+            return task, origin
+        level = self.region_veto * tree.mean_leaf_alp
+        if level <= 0:
+            return task, origin
+        for _ in range(self.veto_tries - 1):
+            if self._rng.random() * level < tree.regions[tree.leaf_of(task)].alp:
+                break
+            task, origin = super()._sample()
+            if not origin.startswith("gaussian"):
+                break
+        return task, origin
 
     def _tail(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         keep = self._keep
@@ -128,6 +176,7 @@ class ALPGMMPlus(ALPGMM):
             "tasks": _arrays.encode(tasks),
             "returns": _arrays.encode(returns),
             "alps": _arrays.encode(alps),
+            "regions": None if self._tree is None else self._tree.to_json(),
         }
 
     def _set_state(self, state: dict[str, Any]) -> None:
@@ -142,3 +191,5 @@ class ALPGMMPlus(ALPGMM):
             )
         self._restore_rows(tasks, returns, alps)
         self._set_gmm_state(state)
+        if self._tree is not None:
+            self._tree.load_json(state["regions"])

@@ -7,54 +7,17 @@ of the newer and the older half of that window.
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 
 from teacher import _params as P
+from teacher._regions import Region, RegionTree
 from teacher.base import Teacher
 from teacher.errors import InvalidParameterError
 from teacher.space import TaskSpace
 
 __all__ = ["RIAC"]
-
-
-def window_alp(returns: np.ndarray) -> float:
-    """|mean(newer half) - mean(older half)| of a window of returns (0 under 2 items)."""
-    n = len(returns)
-    if n < 2:
-        return 0.0
-    half = n // 2
-    return float(abs(returns[half:].mean() - returns[:half].mean()))
-
-
-@dataclass
-class _Region:
-    low: np.ndarray
-    high: np.ndarray
-    tasks: deque = field(default_factory=deque)
-    returns: deque = field(default_factory=deque)
-    alp: float = 0.0
-    split: tuple[int, float, int, int] | None = None  # (dim, threshold, left, right)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "low": self.low.tolist(), "high": self.high.tolist(),
-            "tasks": [t.tolist() for t in self.tasks], "returns": list(self.returns),
-            "alp": self.alp, "split": list(self.split) if self.split else None,
-        }
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> _Region:
-        s = d["split"]
-        return cls(
-            np.asarray(d["low"], dtype=float), np.asarray(d["high"], dtype=float),
-            deque(np.asarray(t, dtype=float) for t in d["tasks"]),
-            deque(float(r) for r in d["returns"]), float(d["alp"]),
-            (int(s[0]), float(s[1]), int(s[2]), int(s[3])) if s else None,
-        )
 
 
 class RIAC(Teacher):
@@ -107,8 +70,16 @@ class RIAC(Teacher):
         self.mutation_sd = mutation_sd
         self.split_score = split_score
         super().__init__(space, random_state=random_state, reward_bounds=reward_bounds)
-        self.regions_: list[_Region] = [_Region(space.low.copy(), space.high.copy())]
-        self._leaves: list[int] = [0]
+        self._tree = RegionTree(
+            space, max_region_size=max_region_size, min_region_size=min_region_size,
+            n_split_trials=n_split_trials, min_dims_range_ratio=min_dims_range_ratio,
+            split_score=split_score,
+        )
+
+    @property
+    def regions_(self) -> list[Region]:
+        """Every region ever made, leaves and split ones (``split`` is None on leaves)."""
+        return self._tree.regions
 
     def _check_consistency(self) -> None:
         if self.random_task_ratio + self.mutation_ratio > 1:
@@ -122,74 +93,17 @@ class RIAC(Teacher):
                 f"{self.min_region_size} with max_region_size {self.max_region_size}"
             )
 
-    # -- regions ---------------------------------------------------------------------------
-    def _leaf_of(self, task: np.ndarray) -> int:
-        i = 0
-        while (s := self.regions_[i].split) is not None:
-            dim, thr, left, right = s
-            i = left if task[dim] < thr else right
-        return i
-
     def _observe(self, task: np.ndarray, reward: float, raw_return: float) -> float:
-        i = self._leaf_of(task)
-        reg = self.regions_[i]
-        reg.tasks.append(task.copy())
-        reg.returns.append(reward)
-        if len(reg.returns) > self.max_region_size and not self._try_split(i):
-            reg.tasks.popleft()
-            reg.returns.popleft()
-        if reg.split is None:
-            reg.alp = window_alp(np.fromiter(reg.returns, dtype=float))
-            return reg.alp
-        return self.regions_[self._leaf_of(task)].alp
-
-    def _try_split(self, i: int) -> bool:
-        reg = self.regions_[i]
-        tasks = np.array(reg.tasks)
-        rets = np.fromiter(reg.returns, dtype=float)
-        min_width = self.min_dims_range_ratio * self.space.width
-        best: tuple[float, int, float, np.ndarray] | None = None
-        for _ in range(self.n_split_trials):
-            dim = int(self._rng.integers(self.space.dim))
-            thr = float(self._rng.uniform(reg.low[dim], reg.high[dim]))
-            if thr - reg.low[dim] < min_width[dim] or reg.high[dim] - thr < min_width[dim]:
-                continue
-            left = tasks[:, dim] < thr
-            n1 = int(left.sum())
-            n2 = len(rets) - n1
-            if n1 < self.min_region_size or n2 < self.min_region_size:
-                continue
-            d_alp = abs(window_alp(rets[left]) - window_alp(rets[~left]))
-            score = d_alp * n1 * n2 if self.split_score == "weighted" else d_alp
-            if best is None or score > best[0]:
-                best = (score, dim, thr, left)
-        if best is None:
-            return False
-        _, dim, thr, left = best
-        children = []
-        for side in (left, ~left):
-            low, high = reg.low.copy(), reg.high.copy()
-            if side is left:
-                high[dim] = thr
-            else:
-                low[dim] = thr
-            child = _Region(low, high, deque(tasks[side]), deque(rets[side].tolist()))
-            child.alp = window_alp(rets[side])
-            children.append(child)
-        li, ri = len(self.regions_), len(self.regions_) + 1
-        self.regions_ += children
-        reg.split = (dim, thr, li, ri)
-        reg.tasks, reg.returns = deque(), deque()
-        self._leaves = [j for j in self._leaves if j != i] + [li, ri]
-        return True
+        return self._tree.add(task, reward, self._rng)
 
     # -- sampling --------------------------------------------------------------------------
     def _pick_region(self) -> int:
-        alps = np.array([self.regions_[j].alp for j in self._leaves])
+        leaves = self._tree.leaves
+        alps = self._tree.leaf_alps()
         total = float(alps.sum())
         if total > 0:
-            return self._leaves[int(self._rng.choice(len(alps), p=alps / total))]
-        return self._leaves[int(self._rng.integers(len(alps)))]
+            return leaves[int(self._rng.choice(len(alps), p=alps / total))]
+        return leaves[int(self._rng.integers(len(alps)))]
 
     def _sample(self) -> tuple[np.ndarray, str]:
         u = self._rng.random()
@@ -205,8 +119,7 @@ class RIAC(Teacher):
 
     # -- state -----------------------------------------------------------------------------
     def _get_state(self) -> dict[str, Any]:
-        return {"regions": [r.to_json() for r in self.regions_], "leaves": list(self._leaves)}
+        return self._tree.to_json()
 
     def _set_state(self, state: dict[str, Any]) -> None:
-        self.regions_ = [_Region.from_json(r) for r in state["regions"]]
-        self._leaves = [int(j) for j in state["leaves"]]
+        self._tree.load_json(state)

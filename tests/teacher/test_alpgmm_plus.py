@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from teacher import ALPGMM, InvalidParameterError, ToyStudent, run_fit
+from teacher import ALPGMM, FitResult, InvalidParameterError, TaskSpace, ToyStudent, run_fit
 from teacher.alpgmm_plus import ALPGMMPlus
 
 
@@ -87,6 +87,9 @@ def test_state_dict_with_a_pending_fit_continues_identically() -> None:
         ("fit_rate", 1),
         ("random_task_ratio", 1.5),
         ("criterion", "mdl"),
+        ("region_veto", -0.1),
+        ("region_veto", float("nan")),
+        ("veto_tries", 0),
     ],
 )
 def test_bad_hyper_parameter_names_itself(name: str, value: object) -> None:
@@ -94,15 +97,45 @@ def test_bad_hyper_parameter_names_itself(name: str, value: object) -> None:
         ALPGMMPlus(ToyStudent().space, **{name: value})
 
 
-def test_samples_what_alp_gmm_with_the_same_window_samples() -> None:
-    """ALP-GMM+ is ALP-GMM with a recency window (and other defaults), not a new rule."""
+def test_without_its_veto_samples_what_alp_gmm_with_the_same_window_samples() -> None:
+    """Without the region veto, ALP-GMM+ is ALP-GMM with a recency window, not a new rule."""
     space = ToyStudent(distractors=1).space
-    plus = ALPGMMPlus(space, random_state=5, alp_history=40, random_task_ratio=0.3)
+    plus = ALPGMMPlus(space, random_state=5, alp_history=40, random_task_ratio=0.3,
+                      region_veto=0.0)
     paper = ALPGMM(space, random_state=5, alp_history=40, random_task_ratio=0.3)
     a = _run(plus, ToyStudent(distractors=1, noise=0.02, random_state=5), 1300)
     b = _run(paper, ToyStudent(distractors=1, noise=0.02, random_state=5), 1300)
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
     assert plus.record_.alps == paper.record_.alps
+
+
+def _two_component_fit(fit_index: int) -> FitResult:
+    """Two equally interesting Gaussians over [x, y, ALP]: one left, one right."""
+    cov = np.diag([0.01, 0.01, 0.01])
+    return FitResult(
+        fit_index=fit_index, seed=0, weights=np.array([0.5, 0.5]),
+        means=np.array([[0.25, 0.5, 0.2], [0.75, 0.5, 0.2]]),
+        covariances=np.array([cov, cov]), scores=np.array([0.2, 0.2]),
+        criterion="aic", criterion_value=0.0,
+    )
+
+
+@pytest.mark.parametrize("veto", [0.0, 0.5])
+def test_region_veto_turns_sampling_away_from_regions_without_progress(veto: float) -> None:
+    """Returns rise on the left half and stay flat on the right: the right half's regions
+    have no ALP, so the veto sends almost every Gaussian task to the left."""
+    space = TaskSpace({"x": (0.0, 1.0), "y": (0.0, 1.0)})
+    teacher = ALPGMMPlus(space, random_state=0, random_task_ratio=0.0, region_veto=veto)
+    rng = np.random.default_rng(0)
+    for i in range(600):
+        task = rng.random(2)
+        teacher.update(task, i / 600 if task[0] < 0.5 else 0.3)
+    teacher.install_fit(_two_component_fit(teacher.fits_installed_ + 100))
+    right = np.mean([teacher.sample_task()[0] > 0.5 for _ in range(2000)])
+    if veto:
+        assert right < 0.15  # rejected up to 4 times: about 0.5^5 ~ 3% get through
+    else:
+        assert 0.45 < right < 0.55
 
 
 def test_memory_stays_bounded() -> None:
