@@ -64,6 +64,9 @@ class RegionTree:
     min_dims_range_ratio: each child's width along the cut, as a share of the space's
         range on that dimension.
     split_score: "alp_diff" (|ALP difference|) or "weighted" (n1 * n2 * |ALP difference|).
+    max_leaves: None, or the number of leaves after which no leaf splits any more (full
+        leaves then drop their oldest pair): the tree then holds at most
+        ``max_leaves * max_region_size`` pairs however long the run.
 
     Split cuts are drawn from the generator passed to :meth:`add`, so the owner decides
     which random stream they share.
@@ -78,6 +81,7 @@ class RegionTree:
         n_split_trials: int,
         min_dims_range_ratio: float,
         split_score: str,
+        max_leaves: int | None = None,
     ):
         self.space = space
         self.max_region_size = max_region_size
@@ -85,6 +89,7 @@ class RegionTree:
         self.n_split_trials = n_split_trials
         self.min_width = min_dims_range_ratio * space.width
         self.split_score = split_score
+        self.max_leaves = max_leaves
         self.regions: list[Region] = [Region(space.low.copy(), space.high.copy())]
         self.leaves: list[int] = [0]
         self.alp_sum = 0.0  # of the leaves' ALPs, kept up to date (and in the state)
@@ -107,7 +112,9 @@ class RegionTree:
         reg = self.regions[i]
         reg.tasks.append(task.copy())
         reg.returns.append(reward)
-        if len(reg.returns) > self.max_region_size and not self._try_split(i, rng):
+        if len(reg.returns) > self.max_region_size and not (
+            self._may_split() and self._try_split(i, rng)
+        ):
             reg.tasks.popleft()
             reg.returns.popleft()
         if reg.split is None:
@@ -116,6 +123,9 @@ class RegionTree:
             reg.alp = alp
             return alp
         return self.regions[self.leaf_of(task)].alp
+
+    def _may_split(self) -> bool:
+        return self.max_leaves is None or len(self.leaves) < self.max_leaves
 
     def leaf_alps(self) -> np.ndarray:
         return np.array([self.regions[j].alp for j in self.leaves])

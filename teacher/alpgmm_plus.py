@@ -30,19 +30,23 @@ from teacher.space import TaskSpace
 
 __all__ = ["ALPGMMPlus"]
 
+#: Leaves of the veto's region tree at most: it then holds at most 256 x 200 pairs.
+_MAX_LEAVES = 256
+
 
 class ALPGMMPlus(ALPGMM):
-    """ALP-GMM with ALP taken against a recent neighbour (one configuration for all).
+    """ALP-GMM with ALP taken against a recent neighbour and a region veto on its
+    Gaussian tasks (one configuration for all).
 
     For each finished episode (task t, normalised return r) the ALP is ``|r - r(t')|``
     where t' is the nearest task (Euclidean, earliest on ties) among the newest
     ``alp_history`` stored pairs — the same rule as ALP-GMM with its ``alp_history`` cap,
-    so ``ALPGMMPlus(space, alp_history=h, random_task_ratio=p)`` samples exactly the tasks
-    of ``ALPGMM(space, alp_history=h, random_task_ratio=p)``. It differs from ALP-GMM by
-    its defaults (a window of 50 pairs instead of the whole history, 10% uniform tasks
-    instead of 20%) and by keeping only the rows it can still use: memory, state size and
-    update cost of that part are O(max(alp_history, fit_rate)), whatever the length of the
-    run.
+    so ``ALPGMMPlus(space, alp_history=h, random_task_ratio=p, region_veto=0)`` samples
+    exactly the tasks of ``ALPGMM(space, alp_history=h, random_task_ratio=p)``. Besides
+    the veto it differs from ALP-GMM by its defaults (a window of 50 pairs instead of the
+    whole history, 10% uniform tasks instead of 20%) and by keeping only the rows it can
+    still use: memory, state size and update cost of that part are
+    O(max(alp_history, fit_rate)), whatever the length of the run.
 
     Fitting is ALP-GMM's: every ``fit_rate`` updates, mixtures of k in ``k_range``
     Gaussians are fitted to the last ``fit_rate`` rows of [task..., ALP] and the best by
@@ -52,8 +56,9 @@ class ALPGMMPlus(ALPGMM):
     children at least 1/15 of the range wide), and a task drawn from a Gaussian is kept
     with probability min(1, a / (``region_veto`` x mean leaf ALP)), a the ALP of its
     leaf; a rejected task is drawn again (uniform tasks included), and the
-    ``veto_tries``-th draw is kept whatever its region. The tree holds at most 200 pairs
-    per leaf, and has at most 15^d leaves.
+    ``veto_tries``-th draw is kept whatever its region. The tree stops splitting at 256
+    leaves, so it holds at most 256 x 200 pairs however long the run (RIAC's own tree
+    is not capped).
 
     Parameters
     ----------
@@ -104,7 +109,7 @@ class ALPGMMPlus(ALPGMM):
         if self.region_veto > 0:
             self._tree = RegionTree(
                 space, max_region_size=200, min_region_size=10, n_split_trials=50,
-                min_dims_range_ratio=1 / 15, split_score="alp_diff",
+                min_dims_range_ratio=1 / 15, split_score="alp_diff", max_leaves=_MAX_LEAVES,
             )
 
     @property

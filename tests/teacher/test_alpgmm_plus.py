@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from teacher import ALPGMM, FitResult, InvalidParameterError, TaskSpace, ToyStudent, run_fit
+from teacher._regions import RegionTree
 from teacher.alpgmm_plus import ALPGMMPlus
 
 
@@ -150,3 +151,22 @@ def test_learns_on_the_toy_student() -> None:
     student = ToyStudent(random_state=0)
     _run(ALPGMMPlus(student.space, random_state=0), student, 3000)
     assert student.score() > 0
+
+
+def test_region_tree_of_the_veto_stays_bounded_and_keeps_its_alp_sum() -> None:
+    space = TaskSpace({"x": (0.0, 1.0), "y": (0.0, 1.0)})
+    tree = RegionTree(space, max_region_size=20, min_region_size=5, n_split_trials=50,
+                      min_dims_range_ratio=1 / 15, split_score="alp_diff", max_leaves=4)
+    rng = np.random.default_rng(0)
+    for i in range(2000):
+        task = rng.random(2)
+        tree.add(task, (i % 97) / 97 * task[0], rng)
+        assert len(tree.leaves) <= 4
+    assert len(tree.leaves) == 4
+    assert sum(len(tree.regions[j].returns) for j in tree.leaves) <= 4 * 20
+    assert tree.alp_sum == pytest.approx(float(tree.leaf_alps().sum()), abs=1e-9)
+    clone = RegionTree(space, max_region_size=20, min_region_size=5, n_split_trials=50,
+                       min_dims_range_ratio=1 / 15, split_score="alp_diff", max_leaves=4)
+    clone.load_json(json.loads(json.dumps(tree.to_json())))
+    assert clone.alp_sum == tree.alp_sum
+    assert clone.to_json() == tree.to_json()
