@@ -159,6 +159,15 @@ class ALPGMMPlus(ALPGMM):
                 break
         return task, origin
 
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """As :meth:`Teacher.load_state_dict`; a state saved before the region veto existed
+        (no ``region_veto`` among its hyper-parameters) continues without the veto, as it
+        was running."""
+        params = state.get("params") if isinstance(state, dict) else None
+        if isinstance(params, dict) and "region_veto" not in params:
+            state = {**state, "params": {**params, "region_veto": 0.0}}
+        super().load_state_dict(state)
+
     def _tail(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         keep = self._keep
         return (

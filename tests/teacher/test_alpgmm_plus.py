@@ -170,3 +170,18 @@ def test_region_tree_of_the_veto_stays_bounded_and_keeps_its_alp_sum() -> None:
     clone.load_json(json.loads(json.dumps(tree.to_json())))
     assert clone.alp_sum == tree.alp_sum
     assert clone.to_json() == tree.to_json()
+
+
+def test_a_state_saved_before_the_region_veto_continues_without_it() -> None:
+    space = ToyStudent().space
+    student = ToyStudent(random_state=4, noise=0.05)
+    teacher = ALPGMMPlus(space, random_state=4, region_veto=0.0)
+    _run(teacher, student, 600)
+    state = json.loads(json.dumps(teacher.state_dict()))
+    del state["params"]["region_veto"], state["params"]["veto_tries"], state["state"]["regions"]
+    clone = ALPGMMPlus(space)
+    clone.load_state_dict(state)
+    assert clone.region_veto == 0.0
+    twin = copy.deepcopy(student)
+    a, b = _run(teacher, student, 300), _run(clone, twin, 300)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
