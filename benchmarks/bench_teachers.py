@@ -70,7 +70,7 @@ VARIANT_NOTES = {
 REFERENCE_TEACHERS = ["random", "riac", "covar-gmm", "alp-gmm"]
 TEACHERS = [*REFERENCE_TEACHERS, "alp-gmm+"]
 OPTIONAL_TEACHERS = ["oracle"]
-CHECKPOINTS = (5_000, 10_000, 20_000)
+CHECKPOINTS = (5_000, 10_000, 20_000, 50_000)
 MASTERY = 75.0
 
 #: ALGORITHMS.md §4: the reference implementation (mean ± sd over 5 seeds).
@@ -248,11 +248,15 @@ def score_tables(results: list[RunResult], teachers: list[str], variants: list[s
             row += [_ms([r.score_at(c) for r in rs]) for c in checkpoints]
             if v == "paper":
                 row.append(REFERENCE[t][2] if t in REFERENCE else "—")
+                if episodes >= 50_000:
+                    row.append(REFERENCE[t][3] if t in REFERENCE else "—")
             row.append(f"{cpu:.2f}")
             rows.append(row)
         headers = ["teacher"] + [f"{c // 1000}k" for c in checkpoints]
         if v == "paper":
             headers.append("reference 20k")
+            if episodes >= 50_000:
+                headers.append("reference 50k (3 seeds)")
         headers.append("CPU s / 1000 ep")
         n_seeds = len(g.get((v, teachers[0]), []))
         parts.append(f"**{v}** — {VARIANT_NOTES.get(v, v)} ({n_seeds} seeds, % mastered)\n\n"
@@ -458,9 +462,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--episodes", type=int, default=20_000)
     p.add_argument("--seeds", type=int, default=10, help="number of seeds")
     p.add_argument("--first-seed", type=int, default=0,
-                   help="seeds run are first-seed .. first-seed + seeds - 1; a first seed "
-                   "above 0 writes its own RESULTS.md section (held-out checks: seeds "
-                   "0..9 were used to choose alp-gmm+)")
+                   help="seeds run are first-seed .. first-seed + seeds - 1 (held-out checks: "
+                   "seeds 0..9 were used to choose alp-gmm+). Held-out seeds and lengths "
+                   "other than 20,000 episodes write their own RESULTS.md section")
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     p.add_argument("--teachers", nargs="+", default=TEACHERS,
                    choices=TEACHERS + OPTIONAL_TEACHERS)
@@ -544,13 +548,13 @@ def main(argv: list[str] | None = None) -> None:
                     "benchmarks/bench_teachers.py --help`.")
     body = "\n\n".join(sections)
     print(body)
-    if not args.no_write:
-        if seeds[0] == 0:
-            write_section("teachers", "Teachers on the toy student", body)
-        else:  # a held-out check keeps its own section
-            write_section("teachers-heldout",
-                          f"Teachers on the toy student, held-out seeds {seeds[0]}..{seeds[-1]}",
-                          body)
+    if not args.no_write:  # the standard run, held-out seeds and other lengths: own sections
+        key, title = "teachers", "Teachers on the toy student"
+        if seeds[0] != 0:
+            key, title = f"{key}-heldout", f"{title}, held-out seeds {seeds[0]}..{seeds[-1]}"
+        if episodes != 20_000:
+            key, title = f"{key}-{episodes // 1000}k", f"{title}, {episodes:,} episodes"
+        write_section(key, title, body)
 
 
 if __name__ == "__main__":
