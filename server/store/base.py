@@ -11,6 +11,9 @@ A backend (SQLite, PostgreSQL, a new one) implements this class and is chosen by
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -28,7 +31,6 @@ __all__ = [
     "Op",
     "EventStore",
     "EventTuple",
-    "in_statements",
     "check_schema_version",
     "SQLStore",
 ]
@@ -93,24 +95,6 @@ Op = CreateOp | AppendOp | SnapshotOp | DeleteOp
 EventTuple = tuple[str, int, str, str]
 
 
-def in_statements(
-    ops: Sequence[Op],
-) -> Iterator[list[EventTuple] | CreateOp | SnapshotOp | DeleteOp]:
-    """``ops`` in order, with each run of consecutive appends merged into one list of event
-    rows, so that a SQL backend inserts a whole run with one ``executemany``."""
-    rows: list[EventTuple] = []
-    for op in ops:
-        if isinstance(op, AppendOp):
-            rows += [(op.curriculum, e.seq, e.type, e.body) for e in op.events]
-            continue
-        if rows:
-            yield rows
-            rows = []
-        yield op
-    if rows:
-        yield rows
-
-
 def check_schema_version(found: str | None, expected: str, where: str) -> bool:
     """Whether the store at ``where`` still needs its schema version recorded (``found``
     is None); raises :class:`StoreError` if it records another version than ``expected``."""
@@ -150,18 +134,77 @@ class EventStore(ABC):
 
 
 class SQLStore(EventStore):
-    """The reads of a store in SQL tables ``curricula``, ``events`` and ``snapshots`` (the
-    SQLite and PostgreSQL backends). Queries are written with ``?`` placeholders, turned
-    into the driver's ``placeholder``; a backend supplies :meth:`_read`."""
+    """What the SQLite and PostgreSQL backends share: tables ``curricula``, ``events`` and
+    ``snapshots``, the statements each operation becomes, the reads, and closing.
+
+    Queries are written with ``?`` placeholders, turned into the driver's
+    ``placeholder``. A backend sets its dialect (``placeholder``, ``insert_curriculum``,
+    ``upsert_snapshot``) and its driver's error class and name, keeps its connections in
+    ``_all`` (guarded by ``_all_lock``) and supplies :meth:`_reader`.
+    """
 
     placeholder: ClassVar[str] = "?"
+    #: INSERT of (id, name, config, created) into ``curricula``, keeping creation order
+    insert_curriculum: ClassVar[str]
+    #: INSERT of (curriculum, seq, body) into ``snapshots``, replacing one at the same seq
+    upsert_snapshot: ClassVar[str]
+    driver_error: ClassVar[type[Exception]]
+    driver_name: ClassVar[str]
+
+    _all: list[Any]
+    _all_lock: threading.Lock
 
     @abstractmethod
+    def _reader(self) -> Any:
+        """This thread's reading connection."""
+
+    def _sql(self, query: str) -> str:
+        return _with_placeholder(query, self.placeholder)
+
+    def _statements(self, ops: Sequence[Op]) -> Iterator[tuple[str, Any, bool]]:
+        """``ops`` in order as (SQL, parameters, executemany?); each run of consecutive
+        appends is merged into one ``executemany`` of its event rows."""
+        sql = self._sql
+        rows: list[EventTuple] = []
+        for op in ops:
+            if isinstance(op, AppendOp):
+                rows += [(op.curriculum, e.seq, e.type, e.body) for e in op.events]
+                continue
+            if rows:
+                yield sql(_INSERT_EVENT), rows, True
+                rows = []
+            if isinstance(op, CreateOp):
+                e = op.event
+                yield sql(self.insert_curriculum), (op.id, op.name, op.config, op.created), False
+                yield sql(_INSERT_EVENT), (op.id, e.seq, e.type, e.body), False
+            elif isinstance(op, SnapshotOp):
+                yield sql(self.upsert_snapshot), (op.curriculum, op.seq, op.body), False
+                yield sql(_DELETE_OLDER_SNAPSHOTS), (op.curriculum, op.seq), False
+            elif isinstance(op, DeleteOp):
+                for statement in _DELETE_CURRICULUM:
+                    yield sql(statement), (op.curriculum,), False
+            else:  # pragma: no cover - the Op union is closed
+                raise TypeError(f"unknown store operation {type(op).__name__}")
+        if rows:
+            yield sql(_INSERT_EVENT), rows, True
+
     def _read(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """All rows of ``query``; raises :class:`StoreError` if the store cannot be read."""
+        try:
+            rows: list[tuple[Any, ...]] = self._reader().execute(query, params).fetchall()
+        except self.driver_error as exc:
+            raise StoreError(f"the {self.driver_name} store could not be read: {exc}") from exc
+        return rows
 
     def _query(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        return self._read(query.replace("?", self.placeholder), params)
+        return self._read(self._sql(query), params)
+
+    def close(self) -> None:
+        with self._all_lock:
+            cons, self._all = self._all, []
+        for con in cons:
+            with contextlib.suppress(self.driver_error):
+                con.close()
 
     def curricula(self) -> list[CurriculumRecord]:
         rows = self._query(
@@ -187,3 +230,17 @@ class SQLStore(EventStore):
             (curriculum,),
         )
         return None if not rows else (int(rows[0][0]), bytes(rows[0][1]))
+
+
+_INSERT_EVENT = "INSERT INTO events (curriculum, seq, type, body) VALUES (?, ?, ?, ?)"
+_DELETE_OLDER_SNAPSHOTS = "DELETE FROM snapshots WHERE curriculum = ? AND seq < ?"
+_DELETE_CURRICULUM = (
+    "DELETE FROM events WHERE curriculum = ?",
+    "DELETE FROM snapshots WHERE curriculum = ?",
+    "DELETE FROM curricula WHERE id = ?",
+)
+
+
+@functools.cache
+def _with_placeholder(query: str, placeholder: str) -> str:
+    return query.replace("?", placeholder)

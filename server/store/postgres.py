@@ -12,7 +12,6 @@ restart) is replaced at the next call; the failed call raises :class:`StoreError
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -21,15 +20,7 @@ import psycopg
 from psycopg import conninfo
 
 from server.errors import StoreError
-from server.store.base import (
-    CreateOp,
-    DeleteOp,
-    Op,
-    SnapshotOp,
-    SQLStore,
-    check_schema_version,
-    in_statements,
-)
+from server.store.base import Op, SQLStore, check_schema_version
 
 __all__ = ["PostgresStore", "safe_url"]
 
@@ -59,8 +50,6 @@ _SCHEMA = [
     )""",
 ]
 
-_INSERT_EVENT = "INSERT INTO events (curriculum, seq, type, body) VALUES (%s, %s, %s, %s)"
-
 
 def safe_url(url: str) -> str:
     """``url`` without its password, for logs and error messages."""
@@ -82,6 +71,13 @@ class PostgresStore(SQLStore):
     """
 
     placeholder = "%s"
+    insert_curriculum = "INSERT INTO curricula (id, name, config, created) VALUES (?, ?, ?, ?)"
+    upsert_snapshot = (
+        "INSERT INTO snapshots (curriculum, seq, body) VALUES (?, ?, ?) "
+        "ON CONFLICT (curriculum, seq) DO UPDATE SET body = EXCLUDED.body"
+    )
+    driver_error = psycopg.Error
+    driver_name = "PostgreSQL"
 
     def __init__(self, url: str, *, connect_timeout: float = 10.0):
         self.url = url
@@ -148,51 +144,13 @@ class PostgresStore(SQLStore):
         con = self._writer
         try:
             with con.transaction(), con.cursor() as cur:
-                for part in in_statements(ops):
-                    if isinstance(part, list):
-                        cur.executemany(_INSERT_EVENT, part)
+                for sql, params, many in self._statements(ops):
+                    if many:
+                        cur.executemany(sql, params)
                     else:
-                        self._apply(cur, part)
+                        cur.execute(sql, params)
         except psycopg.Error as exc:
             raise StoreError(f"the PostgreSQL store could not be written: {exc}") from exc
-
-    @staticmethod
-    def _apply(cur: psycopg.Cursor[Any], op: CreateOp | SnapshotOp | DeleteOp) -> None:
-        if isinstance(op, CreateOp):
-            cur.execute(
-                "INSERT INTO curricula (id, name, config, created) VALUES (%s, %s, %s, %s)",
-                (op.id, op.name, op.config, op.created),
-            )
-            e = op.event
-            cur.execute(_INSERT_EVENT, (op.id, e.seq, e.type, e.body))
-        elif isinstance(op, SnapshotOp):
-            cur.execute(
-                "INSERT INTO snapshots (curriculum, seq, body) VALUES (%s, %s, %s) "
-                "ON CONFLICT (curriculum, seq) DO UPDATE SET body = EXCLUDED.body",
-                (op.curriculum, op.seq, op.body),
-            )
-            cur.execute("DELETE FROM snapshots WHERE curriculum = %s AND seq < %s",
-                        (op.curriculum, op.seq))
-        elif isinstance(op, DeleteOp):
-            cur.execute("DELETE FROM events WHERE curriculum = %s", (op.curriculum,))
-            cur.execute("DELETE FROM snapshots WHERE curriculum = %s", (op.curriculum,))
-            cur.execute("DELETE FROM curricula WHERE id = %s", (op.curriculum,))
-        else:  # pragma: no cover - the Op union is closed
-            raise TypeError(f"unknown store operation {type(op).__name__}")
-
-    # -- reads ----------------------------------------------------------------------------
-    def _read(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        try:
-            return self._reader().execute(query, params).fetchall()
-        except psycopg.Error as exc:
-            raise StoreError(f"the PostgreSQL store could not be read: {exc}") from exc
-
-    def close(self) -> None:
-        with self._all_lock:
-            cons, self._all = self._all, []
-        for con in cons:
-            with contextlib.suppress(psycopg.Error):
-                con.close()
 
     def __repr__(self) -> str:
         return f"PostgresStore({safe_url(self.url)!r})"

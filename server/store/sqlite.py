@@ -7,29 +7,17 @@ loss or kernel crash. ``full``: every commit is fsynced and survives power loss 
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from server.errors import StoreError
-from server.store.base import (
-    CreateOp,
-    DeleteOp,
-    Op,
-    SnapshotOp,
-    SQLStore,
-    check_schema_version,
-    in_statements,
-)
+from server.store.base import Op, SQLStore, check_schema_version
 
 __all__ = ["SQLiteStore"]
 
 _SCHEMA_VERSION = "1"
-
-_INSERT_EVENT = "INSERT INTO events (curriculum, seq, type, body) VALUES (?, ?, ?, ?)"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -63,6 +51,14 @@ class SQLiteStore(SQLStore):
     synchronous: "normal" or "full" (see the module docstring).
     busy_timeout_ms: how long a write waits for another process holding the file.
     """
+
+    insert_curriculum = (
+        "INSERT INTO curricula (id, name, config, created, position) VALUES "
+        "(?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM curricula))"
+    )
+    upsert_snapshot = "INSERT OR REPLACE INTO snapshots (curriculum, seq, body) VALUES (?, ?, ?)"
+    driver_error = sqlite3.Error
+    driver_name = "SQLite"
 
     def __init__(
         self, path: str | Path, *, synchronous: str = "normal", busy_timeout_ms: int = 5000
@@ -117,56 +113,17 @@ class SQLiteStore(SQLStore):
         try:
             con.execute("BEGIN IMMEDIATE")
             try:
-                for part in in_statements(ops):
-                    if isinstance(part, list):
-                        con.executemany(_INSERT_EVENT, part)
+                for sql, params, many in self._statements(ops):
+                    if many:
+                        con.executemany(sql, params)
                     else:
-                        self._apply(con, part)
+                        con.execute(sql, params)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
             raise StoreError(f"the SQLite store could not be written: {exc}") from exc
-
-    @staticmethod
-    def _apply(con: sqlite3.Connection, op: CreateOp | SnapshotOp | DeleteOp) -> None:
-        if isinstance(op, CreateOp):
-            con.execute(
-                "INSERT INTO curricula (id, name, config, created, position) VALUES "
-                "(?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM curricula))",
-                (op.id, op.name, op.config, op.created),
-            )
-            e = op.event
-            con.execute(_INSERT_EVENT, (op.id, e.seq, e.type, e.body))
-        elif isinstance(op, SnapshotOp):
-            con.execute(
-                "INSERT OR REPLACE INTO snapshots (curriculum, seq, body) VALUES (?, ?, ?)",
-                (op.curriculum, op.seq, op.body),
-            )
-            con.execute(
-                "DELETE FROM snapshots WHERE curriculum = ? AND seq < ?", (op.curriculum, op.seq)
-            )
-        elif isinstance(op, DeleteOp):
-            for table, column in (("events", "curriculum"), ("snapshots", "curriculum"),
-                                  ("curricula", "id")):
-                con.execute(f"DELETE FROM {table} WHERE {column} = ?", (op.curriculum,))
-        else:  # pragma: no cover - the Op union is closed
-            raise TypeError(f"unknown store operation {type(op).__name__}")
-
-    # -- reads ----------------------------------------------------------------------------
-    def _read(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        try:
-            return self._reader().execute(query, params).fetchall()
-        except sqlite3.Error as exc:
-            raise StoreError(f"the SQLite store could not be read: {exc}") from exc
-
-    def close(self) -> None:
-        with self._all_lock:
-            cons, self._all = self._all, []
-        for con in cons:
-            with contextlib.suppress(sqlite3.Error):
-                con.close()
 
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self.path)!r}, synchronous={self.synchronous!r})"
