@@ -30,7 +30,7 @@ def restore(config: CurriculumConfig, snap: dict[str, Any], *, task_id_prefix: s
     cur = Curriculum.from_state_dict(
         snap["curriculum"], fit_mode="defer", task_id_prefix=task_id_prefix
     )
-    if cur.config != config:
+    if cur.config != config.resolved():  # a log from before defaults were recorded
         raise TeacherError(
             f"snapshot is for configuration {cur.config.to_json()}, "
             f"the curriculum has {config.to_json()}"

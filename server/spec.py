@@ -25,7 +25,8 @@ class CurriculumSpec:
 
 
 def build_config(spec: CurriculumSpec) -> CurriculumConfig:
-    """Validate ``spec`` into a configuration; errors name the field at fault."""
+    """Validate ``spec`` into a configuration, every hyper-parameter written out
+    (defaults included); errors name the field at fault."""
     try:
         space = TaskSpace(spec.space)
     except TeacherError as exc:
@@ -44,13 +45,13 @@ def build_config(spec: CurriculumSpec) -> CurriculumConfig:
         reward_bounds=spec.reward_bounds, mastery_threshold=spec.mastery_threshold,
     )
     try:
-        config.make_teacher()
+        teacher = config.make_teacher()
     except (TeacherError, TypeError, ValueError) as exc:  # never a 500 for client input
         msg = str(exc)
         raise InvalidRequestError(
             msg if msg.startswith("teacher_params") else f"teacher_params: {msg}"
         ) from None
-    return config
+    return config.resolved(teacher)
 
 
 def config_diff(a: CurriculumConfig, b: CurriculumConfig) -> list[str]:

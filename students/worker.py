@@ -154,7 +154,7 @@ class _InProcess:
         log = cfg.run_dir / "events.jsonl"
         if cfg.resume and log.exists():
             self.curriculum = Curriculum.from_events(read_jsonl(log), fit_mode="sync")
-            if self.curriculum.config != config:
+            if self.curriculum.config != config.resolved():
                 raise InvalidConfigError(
                     f"--resume: {log} holds curriculum {self.curriculum.config.to_json()}, "
                     f"this run asks for {config.to_json()}"

@@ -82,9 +82,11 @@ class Curriculum:
         if fit_mode not in ("sync", "defer"):
             raise TeacherError(f"fit_mode must be 'sync' or 'defer', got {fit_mode!r}")
         self.teacher: Teacher = config.make_teacher()
-        # A seedless configuration draws fresh entropy: record it, so the log replays.
-        self.config = config if config.seed is not None else replace(
-            config, seed=self.teacher.entropy_
+        # Recorded with every hyper-parameter written out, and a seedless configuration
+        # with the entropy it drew, so that the log replays exactly.
+        resolved = config.resolved(self.teacher)
+        self.config = resolved if config.seed is not None else replace(
+            resolved, seed=self.teacher.entropy_
         )
         self.fit_mode = fit_mode
         self.task_id_prefix = task_id_prefix

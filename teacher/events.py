@@ -23,9 +23,11 @@ import math
 import os
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Union
+
+import numpy as np
 
 from teacher._fit import FitResult
 from teacher.base import Teacher, to_tuples
@@ -79,7 +81,7 @@ class CurriculumConfig:
 
     def make_teacher(self) -> Teacher:
         """A fresh teacher for this configuration (validates the hyper-parameters)."""
-        for reserved in ("random_state", "reward_bounds"):
+        for reserved in _RESERVED:
             if reserved in self.teacher_params:
                 raise TeacherError(
                     f"teacher_params must not contain {reserved!r}; use the curriculum's "
@@ -90,6 +92,14 @@ class CurriculumConfig:
             self.teacher, self.space, **params, random_state=self.seed,
             reward_bounds=self.reward_bounds,
         )
+
+    def resolved(self, teacher: Teacher | None = None) -> CurriculumConfig:
+        """This configuration with every hyper-parameter written out, defaults included,
+        so that its log replays the same under a later version with other defaults.
+        ``teacher``: one already made from this configuration (saves making another)."""
+        made = teacher if teacher is not None else self.make_teacher()
+        params = {k: _lists(v) for k, v in made.get_params().items() if k not in _RESERVED}
+        return replace(self, teacher_params=params)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -118,12 +128,17 @@ class CurriculumConfig:
         )
 
 
+#: Teacher arguments a configuration holds in its own fields (seed, reward_bounds).
+_RESERVED = ("random_state", "reward_bounds")
+
+
 def _lists(v: Any) -> Any:
+    """``v`` as JSON values: tuples become lists, numpy scalars Python numbers."""
     if isinstance(v, tuple | list):
         return [_lists(x) for x in v]
     if isinstance(v, dict):
         return {k: _lists(x) for k, x in v.items()}
-    return v
+    return v.item() if isinstance(v, np.generic) else v
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,11 @@ def test_jsonl_is_the_teacher_format_from_seq_1(client: TestClient) -> None:
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     created = events[0]
     assert isinstance(created, teacher.CreatedEvent)
-    assert created.config.to_json()["teacher_params"] == {"fit_rate": 20}
+    # every hyper-parameter is written out, the defaults in effect included
+    params = created.config.to_json()["teacher_params"]
+    defaults = teacher.make_teacher("alp-gmm", created.config.space).get_params()
+    del defaults["random_state"], defaults["reward_bounds"]  # the config's own fields
+    assert params == {**defaults, "fit_rate": 20}
     assert created.config.seed == 7 and created.config.reward_bounds == (-150.0, 350.0)
     kinds = {e.type for e in events}
     assert {"created", "task", "result", "evaluation"} <= kinds

@@ -42,8 +42,10 @@ def test_create_returns_201_with_config_and_counts(client: TestClient) -> None:
     assert body["config"] == {
         "teacher": "alp-gmm", "space": {"stump_height": [0.0, 3.0],
                                         "obstacle_spacing": [0.0, 6.0]},
-        "teacher_params": {"fit_rate": 20}, "seed": 7, "reward_bounds": [-150.0, 350.0],
-        "mastery_threshold": 230.0,
+        "teacher_params": {"fit_rate": 20, "random_task_ratio": 0.2, "k_range": [2, 10],
+                           "criterion": "aic", "n_init": 1, "warm_start": False,
+                           "gmm_backend": "numpy", "alp_history": None},  # defaults written out
+        "seed": 7, "reward_bounds": [-150.0, 350.0], "mastery_threshold": 230.0,
     }
     assert body["counts"] == {"tasks": 0, "results": 0, "pending": 0, "evaluations": 0,
                               "fits": 0}
@@ -57,9 +59,15 @@ def test_same_name_same_config_is_idempotent_and_different_config_conflicts(
     again = client.post("/v1/curricula", json=curriculum_body("w"))
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["id"] == first.json()["id"]
+    # a default spelled out is the same configuration; another value is not
+    spelled = curriculum_body("w", teacher_params={"fit_rate": 20, "random_task_ratio": 0.2})
+    assert client.post("/v1/curricula", json=spelled).status_code == 200
     clash = client.post("/v1/curricula", json=curriculum_body("w", seed=8))
     assert clash.status_code == 409
     assert "seed" in clash.json()["detail"] and "'w'" in clash.json()["detail"]
+    other = curriculum_body("w", teacher_params={"fit_rate": 20, "random_task_ratio": 0.3})
+    clash = client.post("/v1/curricula", json=other)
+    assert clash.status_code == 409 and "teacher_params" in clash.json()["detail"]
     assert len(client.get("/v1/curricula").json()["curricula"]) == 1
 
 

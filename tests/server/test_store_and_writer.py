@@ -4,6 +4,7 @@ and the import rule for clients (schemas load without FastAPI)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -145,6 +146,14 @@ def test_snapshot_restore_equals_replay() -> None:
         assert (other.pending, other.reported, other.counts(), other.mastery_summary()) == (
             full.pending, full.reported, full.counts(), full.mastery_summary())
     assert [e.params for e in restored.issue_tasks(5)] == [e.params for e in full.issue_tasks(5)]
+    # a store from before defaults were written out: its created config and its snapshot
+    # hold only the given hyper-parameters; the snapshot still restores
+    assert cur.config.teacher_params != CONFIG.teacher_params
+    legacy = {**snap, "curriculum": {**snap["curriculum"], "config": CONFIG.to_json()}}
+    assert snapshots.restore(CONFIG, legacy, task_id_prefix="c-").config == cur.config
+    other = dataclasses.replace(CONFIG, teacher_params={"fit_rate": 8, "k_range": (2, 4)})
+    with pytest.raises(teacher.TeacherError, match="configuration"):
+        snapshots.restore(other, snap, task_id_prefix="c-")
     with pytest.raises(teacher.TeacherError, match="snapshot"):
         snapshots.restore(CONFIG, {"format": 99}, task_id_prefix="c-")
     with pytest.raises(teacher.TeacherError, match="malformed"):

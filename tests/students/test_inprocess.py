@@ -32,7 +32,7 @@ def test_resume_replays_the_log_and_appends(tmp_path):
 def test_resume_refuses_another_configuration(tmp_path):
     run_student(_cfg(tmp_path, 32))
     with pytest.raises(InvalidConfigError, match="--resume"):
-        run_student(_cfg(tmp_path, 64, resume=True, teacher="random"))
+        run_student(_cfg(tmp_path, 64, resume=True, teacher_seed=5))
 
 
 @pytest.mark.parametrize(

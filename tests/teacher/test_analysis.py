@@ -28,7 +28,7 @@ def as_json(events):
 def test_jsonl_log_loads_into_tables(toy_run):
     log = load_log(toy_run.path)
     assert as_json(log.events) == as_json(toy_run.events)
-    assert log.config == toy_run.config
+    assert log.config == toy_run.config.resolved()  # defaults written out
     kinds = [e.type for e in toy_run.events]
     n = kinds.count("result")
     assert log.counts() == {

@@ -59,8 +59,9 @@ def test_counterfactual_with_the_same_settings_reproduces_the_run(toy_run, log):
 
 def test_counterfactual_with_other_hyperparameters_differs(log):
     cf = counterfactual(log, fit_rate=30, random_task_ratio=0.5)
-    assert cf.config.teacher_params == {"fit_rate": 30, "k_range": [2, 5],
+    assert cf.config.teacher_params == {**log.config.teacher_params, "fit_rate": 30,
                                         "random_task_ratio": 0.5}
+    assert cf.config.teacher_params["k_range"] == [2, 5]  # kept from the live run
     assert cf.fits["episode"].tolist() == list(range(30, len(log.results) + 1, 30))
     cmp = cf.comparison()
     assert not cmp["same"].all()

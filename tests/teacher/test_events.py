@@ -251,3 +251,28 @@ def test_a_seedless_curriculum_records_the_entropy_it_drew():
     assert events[0].config.seed == live.config.seed
     rebuilt = Curriculum.from_events(read_jsonl(lines(events)))
     assert rebuilt.teacher.sample_task().tolist() == live.teacher.sample_task().tolist()
+
+
+@pytest.mark.parametrize("teacher", ["alp-gmm", "alp-gmm+", "covar-gmm", "riac", "oracle"])
+def test_the_created_event_writes_out_every_hyper_parameter(teacher):
+    """A log records the defaults in effect, so a later change of a default cannot change
+    how it replays; a log from before (only the given ones) still replays."""
+    given = {"fit_rate": 30, "random_task_ratio": np.float64(0.25)} if teacher == "alp-gmm" else {}
+    live = Curriculum(config(teacher, **given))
+    events = run(live, 20)
+    params = events[0].config.teacher_params
+    expected = make_teacher(teacher, SPACE).get_params()
+    del expected["random_state"], expected["reward_bounds"]
+    assert params == {**expected, **given}
+    assert json.loads(lines(events[:1])[0])["config"]["teacher_params"] == params
+    assert all(type(v) is not np.float64 for v in params.values())  # plain JSON values
+    assert live.config.resolved() == live.config  # resolving twice changes nothing
+    rebuilt = Curriculum.from_events(read_jsonl(lines(events)))
+    assert rebuilt.teacher.state_dict() == live.teacher.state_dict()
+    # the same log as written before defaults were recorded
+    old_created = event_to_json(events[0])
+    old_created["config"]["teacher_params"] = dict(given)
+    old = [json.dumps(old_created), *lines(events[1:])]
+    rebuilt = Curriculum.from_events(read_jsonl(old))
+    assert rebuilt.config == live.config
+    assert rebuilt.teacher.state_dict() == live.teacher.state_dict()
