@@ -63,23 +63,34 @@ def criterion_value(fit: MixtureFit, n: int, dim: int, criterion: str) -> float:
 
 
 def _kmeans_plus_plus(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    """k-means++ seeding: k rows of ``x`` chosen with probability ~ squared distance."""
+    """Greedy k-means++ seeding (scikit-learn's k-means initialisation): each new centre
+    is the best, by the resulting sum of squared distances, of ``2 + ln k`` rows drawn
+    with probability ~ squared distance to the centres so far. The greedy pick makes bad
+    seedings (two centres in one cluster) rare; plain k-means++ left EM in poor optima
+    often enough to lower ALP-GMM's toy score (docs/teachers_bench.md)."""
     n = x.shape[0]
+    trials = 2 + int(np.log(k))
     centers = np.empty((k, x.shape[1]))
     centers[0] = x[rng.integers(n)]
     d2 = ((x - centers[0]) ** 2).sum(axis=1)
     for j in range(1, k):
         total = d2.sum()
-        idx = int(rng.integers(n)) if total <= 0 else int(rng.choice(n, p=d2 / total))
-        centers[j] = x[idx]
-        d2 = np.minimum(d2, ((x - centers[j]) ** 2).sum(axis=1))
+        if total <= 0:  # every row sits on a centre already
+            centers[j] = x[rng.integers(n)]
+            continue
+        cand = np.minimum(np.searchsorted(d2.cumsum(), rng.random(trials) * total), n - 1)
+        cand_d2 = np.minimum(d2, ((x[None, :, :] - x[cand][:, None, :]) ** 2).sum(-1))
+        best = int(cand_d2.sum(axis=1).argmin())
+        centers[j] = x[cand[best]]
+        d2 = cand_d2[best]
     return centers
 
 
 def _kmeans_responsibilities(
-    x: np.ndarray, ks: list[int], kmax: int, rng: np.random.Generator, iters: int = 30
+    x: np.ndarray, ks: list[int], kmax: int, rng: np.random.Generator, iters: int = 300
 ) -> np.ndarray:
-    """Hard k-means assignments as one-hot responsibilities, shape (M, kmax, n)."""
+    """Hard k-means assignments (Lloyd's iterations until no label changes, at most
+    ``iters``) as one-hot responsibilities, shape (M, kmax, n)."""
     m = len(ks)
     centers = np.zeros((m, kmax, x.shape[1]))
     mask = np.arange(kmax)[None, :] < np.array(ks)[:, None]  # (M, K)

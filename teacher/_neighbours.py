@@ -1,11 +1,11 @@
 """Exact nearest-neighbour search over a growing history of tasks.
 
-ALP needs, for each new task, the single nearest previously stored task (Euclidean, ties
-resolved to the earliest stored). Brute force costs O(n) per query, the reference code's
-periodic k-d tree rebuild O(n log n) every 500 additions. Here the history is split into
-a logarithmic number of static k-d trees of geometrically growing size plus a small
-brute-force buffer (the Bentley-Saxe construction): a point is rebuilt into a bigger tree
-O(log n) times in its life, a query asks O(log n) trees.
+ALP needs, for each new task, the single nearest previously stored task (Euclidean; ties
+resolved to the latest stored, or, on request, the earliest). Brute force costs O(n) per
+query, the reference code's periodic k-d tree rebuild O(n log n) every 500 additions.
+Here the history is split into a logarithmic number of static k-d trees of geometrically
+growing size plus a small brute-force buffer (the Bentley-Saxe construction): a point is
+rebuilt into a bigger tree O(log n) times in its life, a query asks O(log n) trees.
 
 Exact duplicates are stored once (keyed by their bytes) with the list of their
 occurrences, so repeated tasks — common at the box corners after clipping — never make
@@ -42,11 +42,16 @@ class NearestNeighbours:
     """Exact nearest neighbour among the stored tasks (see module docstring).
 
     dim: task dimension. capacity: None or the number of newest occurrences to keep.
+    ties: which of several equally near stored tasks is the answer, ``"latest"`` (the
+    most recently stored) or ``"earliest"``.
     """
 
-    def __init__(self, dim: int, capacity: int | None = None):
+    def __init__(self, dim: int, capacity: int | None = None, ties: str = "latest"):
+        if ties not in TIES:
+            raise ValueError(f"ties must be one of {list(TIES)}, got {ties!r}")
         self.dim = dim
         self.capacity = capacity
+        self.latest = ties == "latest"
         self._cols = np.empty((dim, 1024))  # unique points as columns, by uid
         self._n_uid = 0
         self._occ: list[list[int]] = []  # occurrences of each uid (history indices)
@@ -73,6 +78,17 @@ class NearestNeighbours:
         self._occ_ptr[uid] = p
         return occ[p] if p < len(occ) else None
 
+    def _answer(self, uid: int) -> int | None:
+        """The occurrence of ``uid`` a query returns (None if none is active)."""
+        if self.latest:
+            last = self._occ[uid][-1]
+            return last if last >= self.start else None
+        return self._first_active(uid)
+
+    def _rank(self, d: float, occurrence: int) -> tuple[float, int]:
+        """Sort key of a candidate: nearest first, then the preferred occurrence."""
+        return (d, -occurrence if self.latest else occurrence)
+
     def _consider(self, best: tuple[float, int] | None, uids: np.ndarray, x: np.ndarray):
         if uids.size == 0:
             return best
@@ -80,15 +96,16 @@ class NearestNeighbours:
         for uid, d in zip(uids.tolist(), d2.tolist(), strict=True):
             if best is not None and d > best[0]:
                 continue
-            first = self._first_active(uid)
-            if first is None:
+            occurrence = self._answer(uid)
+            if occurrence is None:
                 continue
-            if best is None or (d, first) < best:
-                best = (d, first)
+            if best is None or self._rank(d, occurrence) < best:
+                best = self._rank(d, occurrence)
         return best
 
     def query(self, x: np.ndarray) -> int | None:
-        """History index of the nearest active stored task (earliest on ties), or None."""
+        """History index of the nearest active stored task (``ties`` decides between
+        equally near ones), or None."""
         if len(self) == 0:
             return None
         if self.capacity is None:
@@ -98,7 +115,9 @@ class NearestNeighbours:
         best = self._consider(best, buf, x)
         for lo, hi, tree in self._trees:
             best = self._query_tree(best, lo, hi, tree, x)
-        return None if best is None else best[1]
+        if best is None:
+            return None
+        return -best[1] if self.latest else best[1]
 
     def _query_uncapped(self, x: np.ndarray) -> int:
         """Every stored point is active and uids follow first occurrences, so the answer
@@ -116,7 +135,7 @@ class NearestNeighbours:
         newest_best = best = float(newest.min()) if newest is not None else math.inf
         if j == 0:
             assert newest is not None
-            return self._occ[lo + int(np.argmin(newest))][0]  # first minimum: earliest
+            return self._pick(lo + np.flatnonzero(newest == newest_best))
         older = trees[:j]
         found: list[np.ndarray] = []
         lo0, hi0, tree0 = older[0]
@@ -132,14 +151,27 @@ class NearestNeighbours:
         found += [np.asarray(ball, dtype=np.int64) + t_lo
                   for t_lo, _, tree in older
                   if (ball := tree.query_ball_point(x, r=radius))]
+        tied_newest = (
+            lo + np.flatnonzero(newest == newest_best) if newest is not None
+            else np.empty(0, dtype=np.int64)
+        )
         if found:
             cand = np.concatenate(found) if len(found) > 1 else found[0]
             d2 = sq_distances(self._cols[:, cand], x)
             m = float(d2.min())
-            if m <= newest_best:  # older uids win ties (inf: no newest points)
-                return self._occ[int(cand[d2 == m].min())][0]
-        assert newest is not None
-        return self._occ[lo + int(np.argmin(newest))][0]
+            if m < newest_best:
+                return self._pick(cand[d2 == m])
+            if m == newest_best:
+                return self._pick(np.concatenate([cand[d2 == m], tied_newest]))
+        return self._pick(tied_newest)
+
+    def _pick(self, uids: np.ndarray) -> int:
+        """Among equally near unique points (uncapped: all active), the occurrence the
+        tie rule names: the last occurrence of any, or the first of the smallest uid
+        (uids follow first occurrences)."""
+        if self.latest:
+            return max(self._occ[u][-1] for u in uids.tolist())
+        return self._occ[int(uids.min())][0]
 
     def _query_tree(self, best, lo: int, hi: int, tree: cKDTree, x: np.ndarray):
         size = hi - lo
@@ -224,9 +256,15 @@ class NearestNeighbours:
         return [(lo, hi) for lo, hi, _ in self._trees]
 
 
-def brute_force_nearest(points: np.ndarray, x: np.ndarray) -> int:
-    """Reference answer: index of the nearest row of ``points`` (n, d) (earliest on ties)."""
-    return int(np.argmin(sq_distances(np.asarray(points, dtype=np.float64).T, x)))
+def brute_force_nearest(points: np.ndarray, x: np.ndarray, ties: str = "latest") -> int:
+    """Reference answer: index of the nearest row of ``points`` (n, d), the last or the
+    first of equally near rows (``ties``)."""
+    d2 = sq_distances(np.asarray(points, dtype=np.float64).T, x)
+    tied = np.flatnonzero(d2 == d2.min())
+    return int(tied[-1] if ties == "latest" else tied[0])
 
 
-__all__ = ["NearestNeighbours", "brute_force_nearest"]
+#: The tie rules: which of several equally near stored tasks a query returns.
+TIES = ("latest", "earliest")
+
+__all__ = ["TIES", "NearestNeighbours", "brute_force_nearest"]

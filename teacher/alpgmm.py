@@ -9,7 +9,7 @@ import numpy as np
 from teacher import _arrays
 from teacher import _params as P
 from teacher._gmm import GMM_CHECKS, GMMTeacher
-from teacher._neighbours import NearestNeighbours
+from teacher._neighbours import TIES, NearestNeighbours
 from teacher.space import TaskSpace
 
 __all__ = ["ALPGMM"]
@@ -22,7 +22,8 @@ class ALPGMM(GMMTeacher):
 
     For each finished episode (task t, normalised return r) the ALP is
     ``|r - r(t')|`` where t' is the nearest previously stored task (exact Euclidean
-    nearest neighbour, earliest on ties; 0 while 5 or fewer pairs are stored). Every
+    nearest neighbour; of equally near ones, by default the latest stored; 0 while 5 or
+    fewer pairs are stored). Every
     ``fit_rate`` updates mixtures of k in ``k_range`` Gaussians are fitted to the last
     ``fit_rate`` rows of [task..., ALP], the best by ``criterion`` is kept, and tasks are
     drawn from a component chosen proportionally to the ALP coordinate of its mean.
@@ -36,6 +37,10 @@ class ALPGMM(GMMTeacher):
     n_init: EM starts per k (1). warm_start: start EM from the previous fit's candidates.
     gmm_backend: "numpy" (batched EM, default) or "sklearn" (GaussianMixture).
     alp_history: None or the number of newest (task, return) pairs kept for ALP.
+    alp_ties: which of equally near stored tasks is the neighbour: ``"latest"`` (default)
+        or ``"earliest"``. It matters for repeats of one task, common at the box corners
+        after clipping: with "earliest" every repeat is compared with the task's *first*
+        return, a progress that never fades (docs/teachers_bench.md).
     random_state, reward_bounds: see :class:`teacher.base.Teacher`.
     """
 
@@ -43,7 +48,9 @@ class ALPGMM(GMMTeacher):
     _checks: ClassVar[dict[str, P.Check]] = {
         **GMM_CHECKS,
         "alp_history": P.optional(P.integer(1)),
+        "alp_ties": P.one_of(list(TIES)),
     }
+    _legacy_params: ClassVar[dict[str, Any]] = {"alp_ties": "earliest"}
 
     def __init__(
         self,
@@ -57,10 +64,12 @@ class ALPGMM(GMMTeacher):
         warm_start: bool = False,
         gmm_backend: str = "numpy",
         alp_history: int | None = None,
+        alp_ties: str = "latest",
         random_state: int | None = None,
         reward_bounds: tuple[float, float] | None = None,
     ):
         self.alp_history = alp_history
+        self.alp_ties = alp_ties
         super().__init__(
             space, fit_rate=fit_rate, random_task_ratio=random_task_ratio, k_range=k_range,
             criterion=criterion, n_init=n_init, warm_start=warm_start, gmm_backend=gmm_backend,
@@ -68,7 +77,9 @@ class ALPGMM(GMMTeacher):
         )
 
     def _init_history(self) -> None:
-        self._nn = NearestNeighbours(self.space.dim, capacity=self.alp_history)
+        self._nn = NearestNeighbours(
+            self.space.dim, capacity=self.alp_history, ties=self.alp_ties
+        )
         self._returns = _arrays.Growable()
         self._tasks = _arrays.Growable(self.space.dim)
         self._alps = _arrays.Growable()

@@ -24,6 +24,7 @@ import numpy as np
 
 from teacher import _arrays
 from teacher import _params as P
+from teacher._neighbours import brute_force_nearest
 from teacher._regions import RegionTree
 from teacher.alpgmm import _MIN_PAIRS_FOR_ALP, ALPGMM
 from teacher.space import TaskSpace
@@ -39,10 +40,11 @@ class ALPGMMPlus(ALPGMM):
     Gaussian tasks (one configuration for all).
 
     For each finished episode (task t, normalised return r) the ALP is ``|r - r(t')|``
-    where t' is the nearest task (Euclidean, earliest on ties) among the newest
-    ``alp_history`` stored pairs — the same rule as ALP-GMM with its ``alp_history`` cap,
-    so ``ALPGMMPlus(space, alp_history=h, random_task_ratio=p, region_veto=0)`` samples
-    exactly the tasks of ``ALPGMM(space, alp_history=h, random_task_ratio=p)``. Besides
+    where t' is the nearest task (Euclidean, ``alp_ties`` deciding between equally near
+    ones) among the newest ``alp_history`` stored pairs — the same rule as ALP-GMM with
+    its ``alp_history`` cap, so ``ALPGMMPlus(space, alp_history=h, random_task_ratio=p,
+    region_veto=0)`` samples exactly the tasks of ``ALPGMM(space, alp_history=h,
+    random_task_ratio=p)``. Besides
     the veto it differs from ALP-GMM by its defaults (a window of 50 pairs instead of the
     whole history, 10% uniform tasks instead of 20%) and by keeping only the rows it can
     still use: memory, state size and update cost of that part are
@@ -69,8 +71,8 @@ class ALPGMMPlus(ALPGMM):
     region_veto: how strict the region veto is (0.5); 0 turns it off, and the teacher
         then samples exactly as ALP-GMM with the same ``alp_history``.
     veto_tries: draws per task at most when the veto rejects (5), >= 1.
-    fit_rate, k_range, criterion, n_init, warm_start, gmm_backend, random_state,
-    reward_bounds: as :class:`teacher.alpgmm.ALPGMM`.
+    fit_rate, k_range, criterion, n_init, warm_start, gmm_backend, alp_ties,
+    random_state, reward_bounds: as :class:`teacher.alpgmm.ALPGMM`.
     """
 
     name: ClassVar[str] = "alp-gmm+"
@@ -80,6 +82,8 @@ class ALPGMMPlus(ALPGMM):
         "region_veto": P.real(0.0),
         "veto_tries": P.integer(1, 100),
     }
+    # A state saved before the region veto existed continues without it.
+    _legacy_params: ClassVar[dict[str, Any]] = {**ALPGMM._legacy_params, "region_veto": 0.0}
 
     def __init__(
         self,
@@ -93,6 +97,7 @@ class ALPGMMPlus(ALPGMM):
         warm_start: bool = False,
         gmm_backend: str = "numpy",
         alp_history: int = 50,
+        alp_ties: str = "latest",
         region_veto: float = 0.5,
         veto_tries: int = 5,
         random_state: int | None = None,
@@ -103,7 +108,8 @@ class ALPGMMPlus(ALPGMM):
         super().__init__(
             space, fit_rate=fit_rate, random_task_ratio=random_task_ratio, k_range=k_range,
             criterion=criterion, n_init=n_init, warm_start=warm_start, gmm_backend=gmm_backend,
-            alp_history=alp_history, random_state=random_state, reward_bounds=reward_bounds,
+            alp_history=alp_history, alp_ties=alp_ties, random_state=random_state,
+            reward_bounds=reward_bounds,
         )
         self._tree: RegionTree | None = None
         if self.region_veto > 0:
@@ -130,8 +136,7 @@ class ALPGMMPlus(ALPGMM):
         h = self._window_size
         alp = 0.0
         if min(len(self._returns), h) > _MIN_PAIRS_FOR_ALP:
-            past = self._tasks.values[-h:]
-            j = int(np.argmin(((past - task) ** 2).sum(axis=1)))  # first minimum: earliest
+            j = brute_force_nearest(self._tasks.values[-h:], task, self.alp_ties)
             alp = abs(reward - float(self._returns.values[-h:][j]))
         self._tasks.append(task)
         self._returns.append(reward)
@@ -158,15 +163,6 @@ class ALPGMMPlus(ALPGMM):
             if not origin.startswith("gaussian"):
                 break
         return task, origin
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """As :meth:`Teacher.load_state_dict`; a state saved before the region veto existed
-        (no ``region_veto`` among its hyper-parameters) continues without the veto, as it
-        was running."""
-        params = state.get("params") if isinstance(state, dict) else None
-        if isinstance(params, dict) and "region_veto" not in params:
-            state = {**state, "params": {**params, "region_veto": 0.0}}
-        super().load_state_dict(state)
 
     def _tail(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         keep = self._keep

@@ -119,6 +119,10 @@ class Teacher(ABC):
 
     name: ClassVar[str] = ""
     _checks: ClassVar[dict[str, P.Check]] = {}
+    #: Hyper-parameters added after states of this teacher were first saved, with the
+    #: value such an older state (which lacks them) was running with: it loads with that
+    #: value and continues exactly.
+    _legacy_params: ClassVar[dict[str, Any]] = {}
 
     def __init__(
         self,
@@ -266,7 +270,7 @@ class Teacher(ABC):
                 f"state is for space {space!r}, this teacher's space is {self.space!r}"
             )
         try:
-            params = dict(state["params"])
+            params = {**self._legacy_params, **state["params"]}
             for k, v in params.items():
                 if isinstance(v, list):
                     params[k] = to_tuples(v)

@@ -44,7 +44,8 @@ def test_create_returns_201_with_config_and_counts(client: TestClient) -> None:
                                         "obstacle_spacing": [0.0, 6.0]},
         "teacher_params": {"fit_rate": 20, "random_task_ratio": 0.2, "k_range": [2, 10],
                            "criterion": "aic", "n_init": 1, "warm_start": False,
-                           "gmm_backend": "numpy", "alp_history": None},  # defaults written out
+                           "gmm_backend": "numpy", "alp_history": None,
+                           "alp_ties": "latest"},  # defaults written out
         "seed": 7, "reward_bounds": [-150.0, 350.0], "mastery_threshold": 230.0,
     }
     assert body["counts"] == {"tasks": 0, "results": 0, "pending": 0, "evaluations": 0,

@@ -98,15 +98,23 @@ def test_bad_hyper_parameter_names_itself(name: str, value: object) -> None:
         ALPGMMPlus(ToyStudent().space, **{name: value})
 
 
-def test_without_its_veto_samples_what_alp_gmm_with_the_same_window_samples() -> None:
+@pytest.mark.parametrize("ties", ["latest", "earliest"])
+def test_without_its_veto_samples_what_alp_gmm_with_the_same_window_samples(ties: str) -> None:
     """Without the region veto, ALP-GMM+ is ALP-GMM with a recency window, not a new rule."""
-    space = ToyStudent(distractors=1).space
+    space = ToyStudent().space
     plus = ALPGMMPlus(space, random_state=5, alp_history=40, random_task_ratio=0.3,
-                      region_veto=0.0)
-    paper = ALPGMM(space, random_state=5, alp_history=40, random_task_ratio=0.3)
-    a = _run(plus, ToyStudent(distractors=1, noise=0.02, random_state=5), 1300)
-    b = _run(paper, ToyStudent(distractors=1, noise=0.02, random_state=5), 1300)
-    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+                      region_veto=0.0, alp_ties=ties)
+    paper = ALPGMM(space, random_state=5, alp_history=40, random_task_ratio=0.3, alp_ties=ties)
+    runs = []
+    for teacher in (plus, paper):
+        student, tasks = ToyStudent(noise=0.02, random_state=5), []
+        for i in range(1300):
+            tasks.append(teacher.sample_task())
+            teacher.update(tasks[-1], student.episode(tasks[-1]))
+            if i % 7 == 0:  # repeats of one task, where the tie rule matters
+                teacher.update(np.zeros(2), student.episode(np.zeros(2)))
+        runs.append(tasks)
+    assert all(np.array_equal(x, y) for x, y in zip(*runs, strict=True))
     assert plus.record_.alps == paper.record_.alps
 
 
@@ -173,15 +181,18 @@ def test_region_tree_of_the_veto_stays_bounded_and_keeps_its_alp_sum() -> None:
 
 
 def test_a_state_saved_before_the_region_veto_continues_without_it() -> None:
+    """A state from before the veto and the tie rule: it ran without the veto and with
+    earliest-on-ties neighbours, and continues so."""
     space = ToyStudent().space
     student = ToyStudent(random_state=4, noise=0.05)
-    teacher = ALPGMMPlus(space, random_state=4, region_veto=0.0)
+    teacher = ALPGMMPlus(space, random_state=4, region_veto=0.0, alp_ties="earliest")
     _run(teacher, student, 600)
     state = json.loads(json.dumps(teacher.state_dict()))
     del state["params"]["region_veto"], state["params"]["veto_tries"], state["state"]["regions"]
+    del state["params"]["alp_ties"]
     clone = ALPGMMPlus(space)
     clone.load_state_dict(state)
-    assert clone.region_veto == 0.0
+    assert (clone.region_veto, clone.alp_ties) == (0.0, "earliest")
     twin = copy.deepcopy(student)
     a, b = _run(teacher, student, 300), _run(clone, twin, 300)
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))

@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from teacher._em import criterion_value, fit_mixtures, fit_mixtures_sklearn, n_parameters
+from teacher._em import (
+    _kmeans_plus_plus,
+    criterion_value,
+    fit_mixtures,
+    fit_mixtures_sklearn,
+    n_parameters,
+)
 
 
 def _blobs(seed: int) -> np.ndarray:
@@ -47,3 +53,19 @@ def test_same_seed_same_fit():
     b = fit_mixtures(x, [2, 5], np.random.default_rng(7))
     for fa, fb in zip(a, b, strict=True):
         assert np.array_equal(fa.means, fb.means)
+
+
+def test_seeding_gives_small_clusters_their_own_centre():
+    """Greedy k-means++ (scikit-learn's seeding): one big cluster and five small ones get
+    one centre each. Plain k-means++ does so for only 32 of these 50 seeds; two centres
+    in the big cluster left EM in poor optima and cost ALP-GMM toy-benchmark points."""
+    rng = np.random.default_rng(0)
+    centres = np.array([[0, 0], [10, 0], [0, 10], [10, 10], [5, 5], [20, 20]], dtype=float)
+    x = np.concatenate([rng.normal(centres[0], 0.3, (300, 2))]
+                       + [rng.normal(c, 0.1, (8, 2)) for c in centres[1:]])
+    separated = 0
+    for seed in range(50):
+        seeds = _kmeans_plus_plus(x, 6, np.random.default_rng(seed))
+        nearest = ((seeds[:, None, :] - centres[None]) ** 2).sum(-1).argmin(axis=1)
+        separated += len(set(nearest.tolist())) == 6
+    assert separated >= 48

@@ -127,6 +127,7 @@ def test_update_accepts_tasks_the_teacher_did_not_issue(name):
         ("alp-gmm", {"k_range": (5, 2)}, "k_range must be a pair"),
         ("alp-gmm", {"criterion": "xic"}, "criterion must be one of"),
         ("alp-gmm", {"alp_history": 0}, "alp_history"),
+        ("alp-gmm", {"alp_ties": "random"}, "alp_ties must be one of"),
         ("alp-gmm", {"reward_bounds": (1, 0)}, "reward_bounds must be a pair"),
         ("alp-gmm", {"random_state": -1}, "random_state must be None or a non-negative"),
         ("covar-gmm", {"n_init": 0}, "n_init"),
@@ -233,6 +234,40 @@ def test_alp_is_distance_to_nearest_previous_task():
         assert t.update(task, r) == 0.0  # five or fewer pairs stored: ALP is 0
     assert t.update([0.12, 0.1], 0.7) == pytest.approx(0.7)  # nearest is (0.1, 0.1) -> 0.0
     assert t.update([0.88, 0.9], 0.25) == pytest.approx(0.75)
+
+
+@pytest.mark.parametrize("name", ["alp-gmm", "alp-gmm+"])
+def test_a_repeated_task_is_compared_with_its_latest_return(name):
+    """Repeats of one task (the box corners after clipping) take ALP against the task's
+    latest return, so a mastered corner stops looking like progress; ``alp_ties=
+    "earliest"`` compares with its first return forever (the spec's literal tie rule)."""
+    corner = [0.0, 0.0]
+    alps = {}
+    for ties in ("latest", "earliest"):
+        t = make_teacher(name, SPACE, random_state=0, alp_ties=ties)
+        for i in range(6):
+            t.update([0.5, 0.1 * i], 0.5)
+        alps[ties] = [t.update(corner, r) for r in (0.1, 0.5, 0.9, 0.9, 0.9)]
+    assert alps["latest"] == pytest.approx([0.4, 0.4, 0.4, 0.0, 0.0])
+    assert alps["earliest"] == pytest.approx([0.4, 0.4, 0.8, 0.8, 0.8])
+
+
+def test_a_state_saved_before_the_tie_rule_continues_with_earliest_ties():
+    t = make_teacher("alp-gmm", SPACE, random_state=3, fit_rate=20, alp_ties="earliest")
+    student = ToyStudent(random_state=3)
+    for _ in range(70):
+        task = t.sample_task()
+        t.update(task, student.episode(task))
+    state = json.loads(json.dumps(t.state_dict()))
+    del state["params"]["alp_ties"]  # as saved before the rule was a hyper-parameter
+    clone = make_teacher("alp-gmm", SPACE)
+    clone.load_state_dict(state)
+    assert clone.alp_ties == "earliest"
+    for _ in range(60):
+        task = t.sample_task()
+        assert np.array_equal(task, clone.sample_task())
+        ret = student.episode(task)
+        assert t.update(task, ret) == clone.update(task, ret)
 
 
 def test_alp_gmm_samples_from_high_alp_gaussians():
