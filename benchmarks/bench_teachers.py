@@ -81,8 +81,10 @@ REFERENCE = {
     "alp-gmm": ("5.2", "13.8", "36.0 ± 1.8", "95.7"),
 }
 #: Targets at 20k on the paper's toy student: (comparison, value).
-TARGETS = {"alp-gmm": (">=", 36.0), "covar-gmm": (">=", 60.0), "riac": (">=", 44.0),
-           "random": ("~", 4.0)}
+#: Issue #2's targets at 20k on the paper variant: (op, value, tolerance = one sd of the
+#: reference figure of ALGORITHMS.md §4).
+TARGETS = {"alp-gmm": (">=", 36.0, 1.8), "covar-gmm": (">=", 60.0, 4.2),
+           "riac": (">=", 44.0, 1.9), "random": ("~", 4.0, 0.8)}
 LABELS = {"random": "Random", "riac": "RIAC", "covar-gmm": "Covar-GMM", "alp-gmm": "ALP-GMM",
           "alp-gmm+": "ALP-GMM+", "oracle": "Oracle*"}
 CATEGORIES = ("useful", "over-practice", "saturated", "too hard")
@@ -92,6 +94,7 @@ CATEGORIES = ("useful", "over-practice", "saturated", "too hard")
 #: in docs/teachers_bench.md: which change to the paper's ALP-GMM matters.
 ABLATION: list[tuple[str, str, dict[str, Any]]] = [
     ("alp-gmm", "alp-gmm", {}),
+    ("alp-gmm alp_ties=earliest", "alp-gmm", {"alp_ties": "earliest"}),
     *[(f"alp-gmm alp_history={h}", "alp-gmm", {"alp_history": h})
       for h in (4000, 1000, 250, 100, 50, 20)],
     ("alp-gmm random_task_ratio=0.1", "alp-gmm", {"random_task_ratio": 0.1}),
@@ -295,16 +298,24 @@ def summary_table(results: list[RunResult], teachers: list[str], variants: list[
 def targets_table(results: list[RunResult], episodes: int) -> str:
     g = _group(results)
     rows = []
-    for t, (op, value) in TARGETS.items():
+    for t, (op, value, tol) in TARGETS.items():
         rs = g.get(("paper", t))
         if not rs or episodes < 20_000:
             continue
-        mean = float(np.mean([r.score_at(20_000) for r in rs]))
-        ok = mean >= value if op == ">=" else abs(mean - value) <= 2.0
-        rows.append([LABELS[t], f"{op} {value:g}", f"{mean:.1f}", "met" if ok else "MISSED"])
+        scores = np.array([r.score_at(20_000) for r in rs])
+        mean = float(scores.mean())
+        se = float(scores.std(ddof=1) / np.sqrt(len(scores))) if len(scores) > 1 else 0.0
+        if op == ">=":
+            verdict = ("met" if mean >= value else
+                       "met within tolerance" if mean >= value - tol else "MISSED")
+        else:
+            verdict = "met" if abs(mean - value) <= tol else "MISSED"
+        rows.append([LABELS[t], f"{op} {value:g}", f"{tol:g}", f"{mean:.1f} ± {se:.1f}",
+                     verdict])
     if not rows:
         return ""
-    return markdown_table(["teacher", "target at 20k (paper)", "measured mean", ""], rows)
+    return markdown_table(["teacher", "target at 20k (paper)", "tolerance (reference sd)",
+                           "measured mean ± s.e.", ""], rows)
 
 
 def usage_table(results: list[RunResult], teachers: list[str], variant: str) -> str:
@@ -463,8 +474,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seeds", type=int, default=10, help="number of seeds")
     p.add_argument("--first-seed", type=int, default=0,
                    help="seeds run are first-seed .. first-seed + seeds - 1 (held-out checks: "
-                   "seeds 0..9 were used to choose alp-gmm+). Held-out seeds and lengths "
-                   "other than 20,000 episodes write their own RESULTS.md section")
+                   "seeds 0..9 were used to choose alp-gmm+). Held-out seeds, lengths "
+                   "other than 20,000 episodes and seed counts other than 10 write their "
+                   "own RESULTS.md section")
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     p.add_argument("--teachers", nargs="+", default=TEACHERS,
                    choices=TEACHERS + OPTIONAL_TEACHERS)
@@ -554,6 +566,8 @@ def main(argv: list[str] | None = None) -> None:
             key, title = f"{key}-heldout", f"{title}, held-out seeds {seeds[0]}..{seeds[-1]}"
         if episodes != 20_000:
             key, title = f"{key}-{episodes // 1000}k", f"{title}, {episodes:,} episodes"
+        if n_seeds != 10:
+            key, title = f"{key}-{n_seeds}seeds", f"{title}, {n_seeds} seeds"
         write_section(key, title, body)
 
 
