@@ -105,7 +105,10 @@ ABLATION: list[tuple[str, str, dict[str, Any]]] = [
     ("alp-gmm+ region_veto=0.25", "alp-gmm+", {"region_veto": 0.25}),
     ("alp-gmm+ region_veto=1", "alp-gmm+", {"region_veto": 1.0}),
     ("alp-gmm+ region_veto=0.5, veto_tries=2", "alp-gmm+", {"veto_tries": 2}),
-    ("alp-gmm+ (alp_history=50, random_task_ratio=0.1, region_veto=0.5)", "alp-gmm+", {}),
+    ("alp-gmm+ region_veto=0.5, veto_tries=5", "alp-gmm+", {"veto_tries": 5}),
+    ("alp-gmm+ region_veto=0.75", "alp-gmm+", {"region_veto": 0.75}),
+    ("alp-gmm+ (alp_history=50, random_task_ratio=0.1, region_veto=0.5, veto_tries=10)",
+     "alp-gmm+", {}),
 ]
 
 

@@ -70,7 +70,7 @@ class ALPGMMPlus(ALPGMM):
     random_task_ratio: share of uniform tasks after bootstrap (0.1).
     region_veto: how strict the region veto is (0.5); 0 turns it off, and the teacher
         then samples exactly as ALP-GMM with the same ``alp_history``.
-    veto_tries: draws per task at most when the veto rejects (5), >= 1.
+    veto_tries: draws per task at most when the veto rejects (10), >= 1.
     fit_rate, k_range, criterion, n_init, warm_start, gmm_backend, alp_ties,
     random_state, reward_bounds: as :class:`teacher.alpgmm.ALPGMM`.
     """
@@ -99,7 +99,7 @@ class ALPGMMPlus(ALPGMM):
         alp_history: int = 50,
         alp_ties: str = "latest",
         region_veto: float = 0.5,
-        veto_tries: int = 5,
+        veto_tries: int = 10,
         random_state: int | None = None,
         reward_bounds: tuple[float, float] | None = None,
     ):
