@@ -566,7 +566,8 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_write:  # the standard run, held-out seeds and other lengths: own sections
         key, title = "teachers", "Teachers on the toy student"
         if seeds[0] != 0:
-            key, title = f"{key}-heldout", f"{title}, held-out seeds {seeds[0]}..{seeds[-1]}"
+            key = f"{key}-heldout-{seeds[0]}"
+            title = f"{title}, held-out seeds {seeds[0]}..{seeds[-1]}"
         if episodes != 20_000:
             key, title = f"{key}-{episodes // 1000}k", f"{title}, {episodes:,} episodes"
         if n_seeds != 10:
