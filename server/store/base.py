@@ -188,16 +188,25 @@ class SQLStore(EventStore):
         if rows:
             yield sql(_INSERT_EVENT), rows, True
 
-    def _read(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """All rows of ``query``; raises :class:`StoreError` if the store cannot be read."""
+    def _execute(self, target: Any, ops: Sequence[Op]) -> None:
+        """Run the statements of ``ops`` on ``target``, a connection or a cursor (the caller
+        holds the transaction)."""
+        for sql, params, many in self._statements(ops):
+            if many:
+                target.executemany(sql, params)
+            else:
+                target.execute(sql, params)
+
+    def _query(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """All rows of ``query`` (``?`` placeholders); raises :class:`StoreError` if the
+        store cannot be read."""
         try:
-            rows: list[tuple[Any, ...]] = self._reader().execute(query, params).fetchall()
+            rows: list[tuple[Any, ...]] = (
+                self._reader().execute(self._sql(query), params).fetchall()
+            )
         except self.driver_error as exc:
             raise StoreError(f"the {self.driver_name} store could not be read: {exc}") from exc
         return rows
-
-    def _query(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        return self._read(self._sql(query), params)
 
     def close(self) -> None:
         with self._all_lock:

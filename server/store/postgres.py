@@ -144,11 +144,7 @@ class PostgresStore(SQLStore):
         con = self._writer
         try:
             with con.transaction(), con.cursor() as cur:
-                for sql, params, many in self._statements(ops):
-                    if many:
-                        cur.executemany(sql, params)
-                    else:
-                        cur.execute(sql, params)
+                self._execute(cur, ops)
         except psycopg.Error as exc:
             raise StoreError(f"the PostgreSQL store could not be written: {exc}") from exc
 

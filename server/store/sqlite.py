@@ -113,11 +113,7 @@ class SQLiteStore(SQLStore):
         try:
             con.execute("BEGIN IMMEDIATE")
             try:
-                for sql, params, many in self._statements(ops):
-                    if many:
-                        con.executemany(sql, params)
-                    else:
-                        con.execute(sql, params)
+                self._execute(con, ops)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
