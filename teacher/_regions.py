@@ -130,6 +130,19 @@ class RegionTree:
     def leaf_alps(self) -> np.ndarray:
         return np.array([self.regions[j].alp for j in self.leaves])
 
+    def pick_leaf(self, rng: np.random.Generator) -> int:
+        """A leaf drawn proportionally to its ALP (uniformly while every ALP is 0)."""
+        alps = self.leaf_alps()
+        total = float(alps.sum())
+        if total > 0:
+            return self.leaves[int(rng.choice(len(alps), p=alps / total))]
+        return self.leaves[int(rng.integers(len(alps)))]
+
+    def uniform_in(self, i: int, rng: np.random.Generator) -> np.ndarray:
+        """A task drawn uniformly inside region ``i``."""
+        reg = self.regions[i]
+        return reg.low + rng.random(self.space.dim) * (reg.high - reg.low)
+
     def _try_split(self, i: int, rng: np.random.Generator) -> bool:
         reg = self.regions[i]
         tasks = np.array(reg.tasks)

@@ -11,9 +11,18 @@ the ALP a measure of *current* progress, and keeps half the share of uniform tas
 A per-pair ALP has two blind spots: with noisy returns every pair scores the noise floor,
 and a cell that can never be learnt next to a mastered one scores |1 - 0| forever. The
 regions of RIAC see neither (a region's ALP compares the newer and the older half of its
-own returns), so ALP-GMM+ keeps a RIAC region tree beside its mixture and uses it as a
-veto: a task drawn from a Gaussian is kept with probability min(1, ALP of its region /
-(``region_veto`` x the mean region ALP)), else drawn again, at most ``veto_tries`` times.
+own returns), so ALP-GMM+ keeps a RIAC region tree beside its mixture and uses it twice:
+
+- as a veto: a task drawn from a Gaussian is kept with probability min(1, ALP of its
+  region / (``region_veto`` x the mean region ALP)), else drawn again, at most
+  ``veto_tries`` times;
+- as a second source of tasks when the mixture cannot tell its components apart: with
+  probability ``region_ratio`` x (lowest / highest component ALP), the task is drawn
+  uniformly inside a region chosen proportionally to its ALP, as RIAC does. Under noise
+  every component scores about the noise floor, the ratio is near 1 and the regions lead
+  the search for the first learnable cells; once the mixture has found progress somewhere
+  (or has a component on mastered or impossible ground, ALP near 0) the ratio is near 0
+  and the mixture leads.
 """
 
 from __future__ import annotations
@@ -36,28 +45,32 @@ _MAX_LEAVES = 256
 
 
 class ALPGMMPlus(ALPGMM):
-    """ALP-GMM with ALP taken against a recent neighbour and a region veto on its
-    Gaussian tasks (one configuration for all).
+    """ALP-GMM with ALP taken against a recent neighbour, a region veto on its Gaussian
+    tasks and region tasks while its components look alike (one configuration for all).
 
     For each finished episode (task t, normalised return r) the ALP is ``|r - r(t')|``
     where t' is the nearest task (Euclidean, ``alp_ties`` deciding between equally near
     ones) among the newest ``alp_history`` stored pairs — the same rule as ALP-GMM with
     its ``alp_history`` cap, so ``ALPGMMPlus(space, alp_history=h, random_task_ratio=p,
-    region_veto=0)`` samples exactly the tasks of ``ALPGMM(space, alp_history=h,
-    random_task_ratio=p)``. Besides
-    the veto it differs from ALP-GMM by its defaults (a window of 50 pairs instead of the
-    whole history, 10% uniform tasks instead of 20%) and by keeping only the rows it can
-    still use: memory, state size and update cost of that part are
-    O(max(alp_history, fit_rate)), whatever the length of the run.
+    region_veto=0, region_ratio=0)`` samples exactly the tasks of ``ALPGMM(space,
+    alp_history=h, random_task_ratio=p)``. Besides the regions it differs from ALP-GMM by
+    its defaults (a window of 50 pairs instead of the whole history, 10% uniform tasks
+    instead of 20%) and by keeping only the rows it can still use: memory, state size and
+    update cost of that part are O(max(alp_history, fit_rate)), whatever the length of
+    the run.
 
     Fitting is ALP-GMM's: every ``fit_rate`` updates, mixtures of k in ``k_range``
     Gaussians are fitted to the last ``fit_rate`` rows of [task..., ALP] and the best by
-    ``criterion`` is kept. Sampling is ALP-GMM's (a component chosen proportionally to the
-    ALP coordinate of its mean) plus the region veto: every pair also goes to a RIAC region
-    tree (RIAC's defaults: leaves of up to 200 pairs, split by the best of 50 random cuts,
-    children at least 1/15 of the range wide), and a task drawn from a Gaussian is kept
-    with probability min(1, a / (``region_veto`` x mean leaf ALP)), a the ALP of its
-    leaf; a rejected task is drawn again (uniform tasks included), and the
+    ``criterion`` is kept. Every pair also goes to a RIAC region tree (RIAC's defaults:
+    leaves of up to 200 pairs, split by the best of 50 random cuts, children at least 1/15
+    of the range wide). Once a mixture is installed, a task is drawn from a region with
+    probability ``region_ratio`` x min_i s_i / max_i s_i, s_i the ALP coordinate of
+    component i's mean (``region_ratio`` when every s_i is 0): a leaf chosen
+    proportionally to its ALP, the task uniform inside it (origin ``region:<leaf>``).
+    Otherwise sampling is ALP-GMM's (uniform with probability ``random_task_ratio``, else
+    a component chosen proportionally to s_i) plus the region veto: a task drawn from a
+    Gaussian is kept with probability min(1, a / (``region_veto`` x mean leaf ALP)), a
+    the ALP of its leaf; a rejected task is drawn again (uniform tasks included), and the
     ``veto_tries``-th draw is kept whatever its region. The tree stops splitting at 256
     leaves, so it holds at most 256 x 200 pairs however long the run (RIAC's own tree
     is not capped).
@@ -68,8 +81,11 @@ class ALPGMMPlus(ALPGMM):
         Smaller windows track progress faster; in high-dimensional spaces, where 50
         recent tasks are far apart, a larger one may suit better.
     random_task_ratio: share of uniform tasks after bootstrap (0.1).
-    region_veto: how strict the region veto is (0.5); 0 turns it off, and the teacher
-        then samples exactly as ALP-GMM with the same ``alp_history``.
+    region_veto: how strict the region veto is (0.5); 0 turns it off.
+    region_ratio: the share of tasks drawn from the regions when every component has the
+        same ALP (0.5); 0 turns region tasks off. With ``region_veto=0`` and
+        ``region_ratio=0`` the teacher samples exactly as ALP-GMM with the same
+        ``alp_history``.
     veto_tries: draws per task at most when the veto rejects (10), >= 1.
     fit_rate, k_range, criterion, n_init, warm_start, gmm_backend, alp_ties,
     random_state, reward_bounds: as :class:`teacher.alpgmm.ALPGMM`.
@@ -80,10 +96,13 @@ class ALPGMMPlus(ALPGMM):
         **ALPGMM._checks,
         "alp_history": P.integer(_MIN_PAIRS_FOR_ALP + 1),
         "region_veto": P.real(0.0),
+        "region_ratio": P.real(0.0, 1.0),
         "veto_tries": P.integer(1, 100),
     }
-    # A state saved before the region veto existed continues without it.
-    _legacy_params: ClassVar[dict[str, Any]] = {**ALPGMM._legacy_params, "region_veto": 0.0}
+    # A state saved before the region veto or the region tasks existed continues without.
+    _legacy_params: ClassVar[dict[str, Any]] = {
+        **ALPGMM._legacy_params, "region_veto": 0.0, "region_ratio": 0.0,
+    }
 
     def __init__(
         self,
@@ -100,11 +119,13 @@ class ALPGMMPlus(ALPGMM):
         alp_ties: str = "latest",
         region_veto: float = 0.5,
         veto_tries: int = 10,
+        region_ratio: float = 0.5,
         random_state: int | None = None,
         reward_bounds: tuple[float, float] | None = None,
     ):
         self.region_veto = region_veto
         self.veto_tries = veto_tries
+        self.region_ratio = region_ratio
         super().__init__(
             space, fit_rate=fit_rate, random_task_ratio=random_task_ratio, k_range=k_range,
             criterion=criterion, n_init=n_init, warm_start=warm_start, gmm_backend=gmm_backend,
@@ -112,7 +133,7 @@ class ALPGMMPlus(ALPGMM):
             reward_bounds=reward_bounds,
         )
         self._tree: RegionTree | None = None
-        if self.region_veto > 0:
+        if self.region_veto > 0 or self.region_ratio > 0:
             self._tree = RegionTree(
                 space, max_region_size=200, min_region_size=10, n_split_trials=50,
                 min_dims_range_ratio=1 / 15, split_score="alp_diff", max_leaves=_MAX_LEAVES,
@@ -148,10 +169,22 @@ class ALPGMMPlus(ALPGMM):
         self._schedule_fit()
         return alp
 
+    def _region_share(self) -> float:
+        """The chance that the next task comes from a region (0 before the first fit)."""
+        if self.fit_ is None or self.region_ratio == 0:
+            return 0.0
+        scores = self.fit_.scores
+        top = float(scores.max())
+        return self.region_ratio * (float(scores.min()) / top if top > 0 else 1.0)
+
     def _sample(self) -> tuple[np.ndarray, str]:
-        task, origin = super()._sample()
         tree = self._tree
-        if tree is None or not origin.startswith("gaussian"):
+        share = self._region_share()
+        if tree is not None and share > 0 and self._rng.random() < share:
+            leaf = tree.pick_leaf(self._rng)
+            return tree.uniform_in(leaf, self._rng), f"region:{leaf}"
+        task, origin = super()._sample()
+        if tree is None or self.region_veto == 0 or not origin.startswith("gaussian"):
             return task, origin
         level = self.region_veto * tree.mean_leaf_alp
         if level <= 0:

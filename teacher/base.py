@@ -121,7 +121,8 @@ class Teacher(ABC):
     _checks: ClassVar[dict[str, P.Check]] = {}
     #: Hyper-parameters added after states of this teacher were first saved, with the
     #: value such an older state (which lacks them) was running with: it loads with that
-    #: value and continues exactly.
+    #: value and continues exactly. Configurations written out in full by an older
+    #: version get the same treatment (:meth:`with_legacy_params`).
     _legacy_params: ClassVar[dict[str, Any]] = {}
 
     def __init__(
@@ -155,6 +156,19 @@ class Teacher(ABC):
         """Names of the keyword hyper-parameters this teacher accepts."""
         sig = inspect.signature(cls.__init__)
         return [p.name for p in sig.parameters.values() if p.kind is p.KEYWORD_ONLY]
+
+    @classmethod
+    def with_legacy_params(cls, params: dict[str, Any]) -> dict[str, Any]:
+        """``params`` as an older version wrote them out in full: when they name every
+        hyper-parameter but some of those added since (``_legacy_params``; ``random_state``
+        and ``reward_bounds`` aside), the missing ones get the value that version ran with.
+        Any other ``params`` (partial, or naming all) come back unchanged, so a logged
+        configuration replays as it ran while a partial one takes today's defaults."""
+        names = set(cls.param_names()) - {"random_state", "reward_bounds"}
+        missing = names - set(params)
+        if params and missing and missing <= set(cls._legacy_params):
+            return {**{k: cls._legacy_params[k] for k in sorted(missing)}, **params}
+        return params
 
     def get_params(self) -> dict[str, Any]:
         """Hyper-parameters as given, JSON-friendly (tuples become lists)."""

@@ -32,7 +32,7 @@ import numpy as np
 from teacher._fit import FitResult
 from teacher.base import Teacher, to_tuples
 from teacher.errors import EventLogError, TeacherError
-from teacher.registry import make_teacher
+from teacher.registry import make_teacher, teacher_class
 from teacher.space import TaskSpace
 
 __all__ = [
@@ -80,7 +80,9 @@ class CurriculumConfig:
     mastery_threshold: float | None = None
 
     def make_teacher(self) -> Teacher:
-        """A fresh teacher for this configuration (validates the hyper-parameters)."""
+        """A fresh teacher for this configuration (validates the hyper-parameters). A
+        configuration an older version wrote out in full keeps that version's values for
+        hyper-parameters added since (:meth:`teacher.base.Teacher.with_legacy_params`)."""
         for reserved in _RESERVED:
             if reserved in self.teacher_params:
                 raise TeacherError(
@@ -88,6 +90,7 @@ class CurriculumConfig:
                     f"{'seed' if reserved == 'random_state' else 'reward_bounds'} field"
                 )
         params = {k: to_tuples(v) for k, v in self.teacher_params.items()}
+        params = teacher_class(self.teacher).with_legacy_params(params)
         return make_teacher(
             self.teacher, self.space, **params, random_state=self.seed,
             reward_bounds=self.reward_bounds,

@@ -97,25 +97,17 @@ class RIAC(Teacher):
         return self._tree.add(task, reward, self._rng)
 
     # -- sampling --------------------------------------------------------------------------
-    def _pick_region(self) -> int:
-        leaves = self._tree.leaves
-        alps = self._tree.leaf_alps()
-        total = float(alps.sum())
-        if total > 0:
-            return leaves[int(self._rng.choice(len(alps), p=alps / total))]
-        return leaves[int(self._rng.integers(len(alps)))]
-
     def _sample(self) -> tuple[np.ndarray, str]:
         u = self._rng.random()
         if u < self.random_task_ratio:
             return self.space.uniform(self._rng), "random"
-        i = self._pick_region()
+        i = self._tree.pick_leaf(self._rng)
         reg = self.regions_[i]
         if u < self.random_task_ratio + self.mutation_ratio and reg.returns:
             worst = reg.tasks[int(np.argmin(np.fromiter(reg.returns, dtype=float)))]
             noise = self._rng.normal(0.0, self.mutation_sd, self.space.dim) * self.space.width
             return np.clip(worst + noise, reg.low, reg.high), f"mutation:{i}"
-        return reg.low + self._rng.random(self.space.dim) * (reg.high - reg.low), f"region:{i}"
+        return self._tree.uniform_in(i, self._rng), f"region:{i}"
 
     # -- state -----------------------------------------------------------------------------
     def _get_state(self) -> dict[str, Any]:

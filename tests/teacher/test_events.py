@@ -276,3 +276,20 @@ def test_the_created_event_writes_out_every_hyper_parameter(teacher):
     rebuilt = Curriculum.from_events(read_jsonl(old))
     assert rebuilt.config == live.config
     assert rebuilt.teacher.state_dict() == live.teacher.state_dict()
+
+
+def test_a_log_written_out_before_a_hyper_parameter_existed_replays_as_it_ran():
+    """A created event an older version wrote out in full lacks the hyper-parameters added
+    since (here ALP-GMM+'s region_ratio): it replays with the value that version ran
+    with, while a configuration naming only some hyper-parameters takes today's."""
+    live = Curriculum(config("alp-gmm+", region_ratio=0.0))
+    events = run(live, 600)
+    created = event_to_json(events[0])
+    del created["config"]["teacher_params"]["region_ratio"]
+    rebuilt = Curriculum.from_events(read_jsonl([json.dumps(created), *lines(events[1:])]))
+    assert rebuilt.teacher.state_dict() == live.teacher.state_dict()
+    assert rebuilt.teacher.get_params()["region_ratio"] == 0.0
+    assert config("alp-gmm+", fit_rate=100).make_teacher().get_params()["region_ratio"] == 0.5
+    names = set(make_teacher("alp-gmm+", SPACE).get_params()) - {"random_state", "reward_bounds"}
+    everything = {k: v for k, v in created["config"]["teacher_params"].items() if k in names}
+    assert set(everything) == names - {"region_ratio"}
