@@ -18,11 +18,11 @@ own returns), so ALP-GMM+ keeps a RIAC region tree beside its mixture and uses i
   ``veto_tries`` times;
 - as a second source of tasks when the mixture cannot tell its components apart: with
   probability ``region_ratio`` x (lowest / highest component ALP), the task is drawn
-  uniformly inside a region chosen proportionally to its ALP, as RIAC does. Under noise
-  every component scores about the noise floor, the ratio is near 1 and the regions lead
-  the search for the first learnable cells; once the mixture has found progress somewhere
-  (or has a component on mastered or impossible ground, ALP near 0) the ratio is near 0
-  and the mixture leads.
+  uniformly inside a region chosen proportionally to its ALP, as RIAC does. Under noise,
+  before anything is learnt, every component scores about the noise floor, the ratio
+  stays well above 0 and the regions help find the first learnable cells; once the
+  mixture has found progress somewhere, or has a component on mastered or impossible
+  ground (ALP near 0), the ratio is near 0 and the mixture leads.
 """
 
 from __future__ import annotations
