@@ -41,6 +41,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.db, sqlite_synchronous=settings.sqlite_synchronous,
             sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         )
+        try:
+            store.claim(wait_s=settings.claim_wait_s)
+        except BaseException:
+            store.close()
+            raise
         service = CurriculumService(
             store,
             snapshot_every=settings.snapshot_every,

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
         "full: they also survive power loss (an fsync per commit)",
     )
     sqlite_busy_timeout_ms: int = Field(5000, ge=0)
+    claim_wait_s: float = Field(
+        5.0, ge=0,
+        description="how long a starting server waits for another server's claim on the "
+        "store to end before it gives up",
+    )
     snapshot_every: int = Field(
         50_000, ge=1, description="events between teacher snapshots of a curriculum"
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -130,7 +131,33 @@ class EventStore(ABC):
 
     @abstractmethod
     def close(self) -> None:
-        """Release connections; the store is unusable afterwards."""
+        """Release connections (and the claim); the store is unusable afterwards."""
+
+    def claim(self, *, wait_s: float = 5.0) -> None:
+        """Make this process the store's only server until :meth:`close`.
+
+        Two servers on one store would each hold their own copy of a curriculum and
+        interleave their events, so a server claims its store before loading it. Raises
+        :class:`StoreError` naming the store and the holder when another process still
+        holds the claim after ``wait_s`` seconds. A claim ends with its process, killed or
+        not; the wait covers the moment a database needs to notice."""
+        deadline = time.monotonic() + wait_s
+        while not self._try_claim():
+            if time.monotonic() >= deadline:
+                raise StoreError(
+                    f"{self!r} is already served by another process ({self._claim_holder()}); "
+                    "a store has one server: stop the other server or give this one "
+                    "its own store"
+                )
+            time.sleep(0.1)
+
+    @abstractmethod
+    def _try_claim(self) -> bool:
+        """Take the claim if no other process holds it (True once held; idempotent)."""
+
+    def _claim_holder(self) -> str:
+        """Who holds the claim, for the error message."""
+        return "holder unknown"
 
 
 class SQLStore(EventStore):

@@ -8,6 +8,11 @@ last few hundred milliseconds of commits (never a server-process crash).
 One connection writes (the group-commit writer, on the event loop: one round trip per
 batch); each reading thread gets its own connection. A connection that broke (database
 restart) is replaced at the next call; the failed call raises :class:`StoreError`.
+
+A server's claim on the store is a session advisory lock held by a connection of its
+own; PostgreSQL releases it when that session ends (the server exits or is killed, or
+the database restarts: the claim is then not renewed). That session asks for TCP
+keepalives every 30 s, so the claim of a server whose host vanished ends within ~1 min.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from server.store.base import Op, SQLStore, check_schema_version
 __all__ = ["PostgresStore", "safe_url"]
 
 _SCHEMA_VERSION = "1"
+#: advisory lock keys: schema creation (per transaction) and a server's claim (per session)
+_SCHEMA_LOCK, _CLAIM_LOCK = 7283001, 7283002
 
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -85,11 +92,12 @@ class PostgresStore(SQLStore):
         self._local = threading.local()
         self._all: list[psycopg.Connection[Any]] = []
         self._all_lock = threading.Lock()
+        self._claimer: psycopg.Connection[Any] | None = None
         self._writer = self._connect()
         try:
             with self._writer.transaction():
                 # One schema creation at a time, even with several servers starting.
-                self._writer.execute("SELECT pg_advisory_xact_lock(7283001)")
+                self._writer.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
                 for statement in _SCHEMA:
                     self._writer.execute(statement)
                 row = self._writer.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
@@ -137,6 +145,38 @@ class PostgresStore(SQLStore):
         con = self._connect() if con is None else self._usable(con)
         self._local.con = con
         return con
+
+    # -- the claim ------------------------------------------------------------------------
+    def _try_claim(self) -> bool:
+        try:
+            if self._claimer is None:
+                self._claimer = self._connect()
+                # A server whose host vanished (no FIN) loses its claim within ~1 min
+                # instead of the OS's keepalive default of 2 hours.
+                for name, value in (("idle", 30), ("interval", 10), ("count", 3)):
+                    self._claimer.execute(f"SET tcp_keepalives_{name} = {value}")
+            row = self._claimer.execute(
+                "SELECT pg_try_advisory_lock(%s)", (_CLAIM_LOCK,)
+            ).fetchone()
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot claim the PostgreSQL store {safe_url(self.url)}: {exc}") \
+                from exc
+        return bool(row and row[0])
+
+    def _claim_holder(self) -> str:
+        try:
+            row = self._writer.execute(
+                "SELECT a.pid, a.client_addr, a.application_name FROM pg_locks l "
+                "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
+                "AND l.granted AND l.classid = 0 AND l.objid = %s AND l.database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())",
+                (_CLAIM_LOCK,),
+            ).fetchone()
+        except psycopg.Error:
+            row = None
+        if row is None:
+            return "holder unknown"
+        return f"database session pid {row[0]} from {row[1] or 'a local socket'}, {row[2]!r}"
 
     # -- writes ---------------------------------------------------------------------------
     def write(self, ops: Sequence[Op]) -> None:

@@ -3,10 +3,15 @@
 Durability is SQLite's ``synchronous`` setting. ``normal`` (the default): a committed
 batch survives the server process being killed (SIGKILL, OOM), not necessarily a power
 loss or kernel crash. ``full``: every commit is fsynced and survives power loss too.
+
+A server's claim on the store is an exclusive ``flock`` on ``<file>.lock`` beside it
+(holding the server's pid); the kernel releases it when the process ends, however.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -72,6 +77,8 @@ class SQLiteStore(SQLStore):
             "power-loss (synchronous=FULL)" if synchronous == "full"
             else "process crash (synchronous=NORMAL)"
         )
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self._claim_fd: int | None = None
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
@@ -106,6 +113,38 @@ class SQLiteStore(SQLStore):
             con = self._connect()
             self._local.con = con
         return con
+
+    # -- the claim ------------------------------------------------------------------------
+    def _try_claim(self) -> bool:
+        if self._claim_fd is not None:
+            return True
+        try:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(f"cannot open the lock file {str(self.lock_path)!r}: {exc}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._claim_fd = fd
+        return True
+
+    def _claim_holder(self) -> str:
+        try:
+            pid = self.lock_path.read_text().strip()
+        except OSError:
+            pid = ""
+        return f"pid {pid}, lock file {str(self.lock_path)!r}" if pid else \
+            f"lock file {str(self.lock_path)!r}"
+
+    def close(self) -> None:
+        super().close()
+        fd, self._claim_fd = self._claim_fd, None
+        if fd is not None:
+            os.close(fd)  # releases the flock
 
     # -- writes ---------------------------------------------------------------------------
     def write(self, ops: Sequence[Op]) -> None:

@@ -284,3 +284,19 @@ def test_a_failed_store_write_is_503_and_memory_does_not_diverge(db_path: Path) 
         _, events = read_log(client, cid)
         teacher.Curriculum.from_events(events)
 
+
+
+def test_a_second_server_on_the_same_store_refuses_to_start(server_factory: StartServer) -> None:
+    """One store, one server: a second one exits at startup naming the holder, the first
+    serves on undisturbed, and once it is killed its claim ends with it."""
+    first = server_factory()
+    with first.client() as c:
+        create(c, "mine")
+    with pytest.raises(RuntimeError, match="already served by another process"):
+        server_factory(CURRICULUM_CLAIM_WAIT_S="0.5")
+    with first.client() as c:
+        assert [x["name"] for x in c.get("/v1/curricula").json()["curricula"]] == ["mine"]
+    first.kill()
+    second = server_factory(CURRICULUM_CLAIM_WAIT_S="10")
+    with second.client() as c:
+        assert [x["name"] for x in c.get("/v1/curricula").json()["curricula"]] == ["mine"]

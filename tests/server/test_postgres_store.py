@@ -19,9 +19,14 @@ except ImportError:  # a development environment without the [postgres] extra
 from _server_testlib import create, curriculum_body, settings_for
 from fastapi.testclient import TestClient
 from test_live_durability import (  # noqa: F401 - collected again here, over PostgreSQL
+    test_a_second_server_on_the_same_store_refuses_to_start,
     test_sigkill_under_concurrent_load_loses_no_acknowledged_result,
 )
-from test_store_and_writer import check_store_round_trip, check_writer_gap_free
+from test_store_and_writer import (
+    check_claim_is_exclusive,
+    check_store_round_trip,
+    check_writer_gap_free,
+)
 
 import teacher
 from server.app import create_app
@@ -38,6 +43,10 @@ def db_url(pg_url: str) -> str:
 
 def test_store_contract(pg_url: str) -> None:
     check_store_round_trip(PostgresStore(pg_url))
+
+
+def test_claim_is_exclusive(pg_url: str) -> None:
+    check_claim_is_exclusive(lambda: PostgresStore(pg_url))
 
 
 def test_writer_keeps_logs_gap_free(pg_url: str) -> None:

@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,36 @@ def play(cur: teacher.Curriculum, n: int) -> list[teacher.Event]:
 
 def test_sqlite_store_round_trip(tmp_path: Path) -> None:
     check_store_round_trip(SQLiteStore(tmp_path / "s.db"))
+
+
+def test_sqlite_claim_is_exclusive(tmp_path: Path) -> None:
+    check_claim_is_exclusive(lambda: SQLiteStore(tmp_path / "s.db"))
+    assert (tmp_path / "s.db.lock").exists()
+
+
+def check_claim_is_exclusive(open_one: Callable[[], EventStore]) -> None:
+    """Two stores over the same storage (as two server processes would hold): the second
+    cannot claim while the first holds its claim, keeps its data intact, and can claim
+    once the first is closed."""
+    first, second = open_one(), open_one()
+    try:
+        first.claim(wait_s=0)
+        first.claim(wait_s=0)  # claiming again is a no-op
+        first.write([_create_op("kept")])
+        with pytest.raises(StoreError, match=r"already served by another process \(.*pid \d+"):
+            second.claim(wait_s=0.3)
+        assert [c.name for c in second.curricula()] == ["kept"]  # refused, nothing lost
+        first.close()
+        second.claim(wait_s=5)
+        second.write([AppendOp(second.curricula()[0].id, [EventRow(2, "task", "{}")])])
+        assert second.curricula()[0].last_seq == 2
+    finally:
+        first.close()
+        second.close()
+
+
+def _create_op(name: str) -> CreateOp:
+    return CreateOp(f"id-{name}", name, "{}", "2026-01-01T00:00:00Z", EventRow(1, "created", "{}"))
 
 
 def check_store_round_trip(store: EventStore) -> None:
