@@ -5,7 +5,7 @@ batch survives the server process being killed (SIGKILL, OOM), not necessarily a
 loss or kernel crash. ``full``: every commit is fsynced and survives power loss too.
 
 A server's claim on the store is an exclusive ``flock`` on ``<file>.lock`` beside it
-(holding the server's pid); the kernel releases it when the process ends, however.
+(holding the server's pid); the kernel releases it however the process ends.
 """
 
 from __future__ import annotations

@@ -285,7 +285,6 @@ def test_a_failed_store_write_is_503_and_memory_does_not_diverge(db_path: Path) 
         teacher.Curriculum.from_events(events)
 
 
-
 def test_a_second_server_on_the_same_store_refuses_to_start(server_factory: StartServer) -> None:
     """One store, one server: a second one exits at startup naming the holder, the first
     serves on undisturbed, and once it is killed its claim ends with it."""
