@@ -33,6 +33,7 @@ import numpy as np
 
 from teacher import _arrays
 from teacher import _params as P
+from teacher._fit import FitResult
 from teacher._neighbours import brute_force_nearest
 from teacher._regions import RegionTree
 from teacher.alpgmm import _MIN_PAIRS_FOR_ALP, ALPGMM
@@ -126,6 +127,7 @@ class ALPGMMPlus(ALPGMM):
         self.region_veto = region_veto
         self.veto_tries = veto_tries
         self.region_ratio = region_ratio
+        self._region_share = 0.0  # the chance that a task comes from a region; per fit
         super().__init__(
             space, fit_rate=fit_rate, random_task_ratio=random_task_ratio, k_range=k_range,
             criterion=criterion, n_init=n_init, warm_start=warm_start, gmm_backend=gmm_backend,
@@ -169,17 +171,16 @@ class ALPGMMPlus(ALPGMM):
         self._schedule_fit()
         return alp
 
-    def _region_share(self) -> float:
-        """The chance that the next task comes from a region (0 before the first fit)."""
-        if self.fit_ is None or self.region_ratio == 0:
-            return 0.0
-        scores = self.fit_.scores
-        top = float(scores.max())
-        return self.region_ratio * (float(scores.min()) / top if top > 0 else 1.0)
+    def _prepare_sampling(self, fit: FitResult) -> None:
+        super()._prepare_sampling(fit)
+        top = float(fit.scores.max())
+        self._region_share = self.region_ratio * (
+            float(fit.scores.min()) / top if top > 0 else 1.0
+        )
 
     def _sample(self) -> tuple[np.ndarray, str]:
         tree = self._tree
-        share = self._region_share()
+        share = self._region_share
         if tree is not None and share > 0 and self._rng.random() < share:
             leaf = tree.pick_leaf(self._rng)
             return tree.uniform_in(leaf, self._rng), f"region:{leaf}"

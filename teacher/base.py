@@ -16,7 +16,13 @@ from teacher._fit import FitRequest, FitResult, derive_seed, run_fit
 from teacher.errors import InvalidParameterError, InvalidReturnError, StateMismatchError
 from teacher.space import TaskSpace
 
-__all__ = ["Teacher", "Sample", "FitRecord", "TeacherRecord", "STATE_FORMAT_VERSION"]
+__all__ = [
+    "Teacher", "Sample", "FitRecord", "TeacherRecord", "STATE_FORMAT_VERSION", "BASE_PARAMS",
+]
+
+#: The arguments every teacher takes from :class:`Teacher` itself rather than as its own
+#: hyper-parameters (a curriculum configuration holds them in fields of its own).
+BASE_PARAMS = ("random_state", "reward_bounds")
 
 STATE_FORMAT_VERSION = 1
 
@@ -164,7 +170,7 @@ class Teacher(ABC):
         and ``reward_bounds`` aside), the missing ones get the value that version ran with.
         Any other ``params`` (partial, or naming all) come back unchanged, so a logged
         configuration replays as it ran while a partial one takes today's defaults."""
-        names = set(cls.param_names()) - {"random_state", "reward_bounds"}
+        names = set(cls.param_names()) - set(BASE_PARAMS)
         missing = names - set(params)
         if params and missing and missing <= set(cls._legacy_params):
             return {**{k: cls._legacy_params[k] for k in sorted(missing)}, **params}

@@ -30,7 +30,7 @@ from typing import IO, Any, Union
 import numpy as np
 
 from teacher._fit import FitResult
-from teacher.base import Teacher, to_tuples
+from teacher.base import BASE_PARAMS, Teacher, to_tuples
 from teacher.errors import EventLogError, TeacherError
 from teacher.registry import make_teacher, teacher_class
 from teacher.space import TaskSpace
@@ -132,7 +132,7 @@ class CurriculumConfig:
 
 
 #: Teacher arguments a configuration holds in its own fields (seed, reward_bounds).
-_RESERVED = ("random_state", "reward_bounds")
+_RESERVED = BASE_PARAMS
 
 
 def _lists(v: Any) -> Any:
