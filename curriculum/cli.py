@@ -9,6 +9,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from curriculum.compare_cmd import compare
 from curriculum.serve_cmd import serve
 
 app = typer.Typer(
@@ -17,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("serve")(serve)
+app.command("compare")(compare)
 
 
 def _fail(message: str) -> NoReturn:
