@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from scipy import stats
 
@@ -196,9 +198,8 @@ def plot_task_distribution(
                  for g in groups}
         pct = {g: 100.0 * h / max(1.0, h.sum()) for g, h in hists.items()}
         top = max(float(p.max()) for p in pct.values()) or 1.0
-        mesh = None
         for ax, g in zip(axes, groups, strict=False):
-            mesh = ax.pcolormesh(edges[0], edges[1], pct[g].T, cmap="cividis", vmin=0,
+            ax.pcolormesh(edges[0], edges[1], pct[g].T, cmap="cividis", vmin=0,
                                  vmax=top)
             n_runs = sum(r.label == g for r in runs)
             ax.set_title(f"{g} ({n_runs} runs, {len(pooled[g])} tasks)", color=colors[g])
@@ -207,7 +208,8 @@ def plot_task_distribution(
             ax.grid(False)
         for ax in axes[len(groups):]:
             ax.set_visible(False)
-        fig.colorbar(mesh, ax=axes.tolist(), label="% of the teacher's tasks")
+        fig.colorbar(ScalarMappable(Normalize(0, top), "cividis"), ax=axes.tolist(),
+                     label="% of the teacher's tasks")
     return fig
 
 

@@ -37,7 +37,7 @@ PAPER_RC: dict[str, Any] = {
 @contextmanager
 def paper_style() -> Iterator[None]:
     """Readable fonts, light grid, embedded TrueType in PDFs, text kept as text in SVGs."""
-    with mpl.rc_context(PAPER_RC):
+    with mpl.rc_context(PAPER_RC):  # type: ignore[arg-type]  # keys checked at run time
         yield
 
 
