@@ -24,7 +24,8 @@ def replay_command(
 ) -> list[Path]:
     """Load the JSON-lines or Parquet log at ``log``, print a summary, and write every plot
     that has data into ``out`` (in each of ``formats``, comma-separated png, pdf, svg, at
-    ``dpi``; plus ``curriculum.gif`` unless ``gif`` is False). dims: the two parameters to plot (default: the first two).
+    ``dpi``; plus ``curriculum.gif`` unless ``gif`` is False). dims: the two parameters to
+    plot (default: the first two).
 
     Returns the files written. A malformed log raises :class:`teacher.EventLogError`
     (naming the file, line and problem); strict=False loads the valid part before the

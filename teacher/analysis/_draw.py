@@ -11,6 +11,7 @@ from matplotlib.collections import PathCollection
 from matplotlib.colors import Colormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse, Patch
+from matplotlib.text import Text
 
 from teacher.analysis._log import CurriculumLog
 from teacher.analysis._style import format_value
@@ -218,7 +219,12 @@ def place_labels(fig: Figure, texts: list[Any]) -> None:
     for t in texts:
         for dx, dy in _RINGS:
             t.xyann = (dx, dy)
-            box = t.get_window_extent(renderer).expanded(1.1, 1.1)
+            box = label_extent(t, renderer).expanded(1.1, 1.1)
             if not any(box.overlaps(b) for b in placed):
                 break
-        placed.append(t.get_window_extent(renderer).expanded(1.1, 1.1))
+        placed.append(label_extent(t, renderer).expanded(1.1, 1.1))
+
+
+def label_extent(t: Any, renderer: Any) -> Any:
+    """The display box of a label's text, without the line to its anchor."""
+    return Text.get_window_extent(t, renderer)

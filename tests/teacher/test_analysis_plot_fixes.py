@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
+from matplotlib.text import Text
 
 from teacher import FitEvent
 from teacher.analysis import CurriculumLog, load_log, plot_gmm, plot_tasks, save_all_plots
@@ -36,7 +37,7 @@ def _boxes(fig, texts):
     canvas = FigureCanvasAgg(fig)
     canvas.draw()  # the positions as saved
     renderer = canvas.get_renderer()
-    return [t.get_window_extent(renderer) for t in texts]
+    return [Text.get_window_extent(t, renderer) for t in texts]  # the text, not its leader
 
 
 def test_gmm_labels_show_the_real_alp_and_never_overlap(crowded):
