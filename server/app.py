@@ -18,6 +18,8 @@ from server.handlers import install_handlers
 from server.metrics import Metrics, MetricsMiddleware
 from server.middleware import BodyLimitMiddleware, TokenAuthMiddleware
 from server.routes import curricula, episodes, events, ops
+from server.ui import PUBLIC_PATHS as UI_PUBLIC_PATHS
+from server.ui import router as ui_router
 from server.schemas import ErrorOut
 from server.service import CurriculumService
 from server.settings import Settings, get_settings
@@ -90,11 +92,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ours = [r for router in (episodes.router, curricula.router, events.router, ops.router)
             for r in router.routes]
     app.router.routes[:0] = ours
+    app.include_router(ui_router)  # the dashboard at /ui
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.api_token is not None:
         app.add_middleware(
             TokenAuthMiddleware, token=settings.api_token.get_secret_value(),
-            open_paths=frozenset({"/healthz"}),
+            open_paths=frozenset({"/healthz", *UI_PUBLIC_PATHS}),
         )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
