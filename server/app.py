@@ -18,12 +18,12 @@ from server.handlers import install_handlers
 from server.metrics import Metrics, MetricsMiddleware
 from server.middleware import BodyLimitMiddleware, TokenAuthMiddleware
 from server.routes import curricula, episodes, events, ops
-from server.ui import PUBLIC_PATHS as UI_PUBLIC_PATHS
-from server.ui import router as ui_router
 from server.schemas import ErrorOut
 from server.service import CurriculumService
 from server.settings import Settings, get_settings
 from server.store import open_store
+from server.ui import PUBLIC_PATHS as UI_PUBLIC_PATHS
+from server.ui import router as ui_router
 
 __all__ = ["create_app"]
 
