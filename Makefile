@@ -7,7 +7,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: setup test lint typecheck layers pytest postgres-binaries demo bench bench-teachers bench-envs bench-server bench-students clean
+.PHONY: setup test lint typecheck layers pytest postgres-binaries browser-binaries screenshots demo bench bench-teachers bench-envs bench-server bench-students bench-dashboard clean
 
 setup: $(STAMP)
 
@@ -28,7 +28,7 @@ typecheck: setup
 layers: setup
 	$(BIN)/lint-imports
 
-pytest: setup postgres-binaries
+pytest: setup postgres-binaries browser-binaries
 	$(BIN)/python -m pytest -q -ra
 
 # The PostgreSQL store's tests start a private server from Debian's binaries; install them
@@ -40,12 +40,26 @@ postgres-binaries:
 	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }; }; } || \
 	echo "No PostgreSQL server binaries: the PostgreSQL store tests will be skipped."
 
+# The dashboard's browser tests drive Debian's Chromium through its chromedriver (never a
+# downloaded browser or driver); install them like PostgreSQL, else those tests are skipped.
+browser-binaries:
+	@{ [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; } || \
+	{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }; }; } || \
+	echo "No Chromium: the dashboard's browser tests will be skipped."
+
+# Refresh the dashboard screenshots and the comparison figure shown in the README and docs.
+screenshots: setup browser-binaries
+	CURRICULUM_SCREENSHOTS=docs/img CURRICULUM_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q -m browser tests/server/test_dashboard_browser.py
+	$(BIN)/python benchmarks/compare_figure.py
+
 test: lint typecheck layers pytest
 
 demo: setup
 	$(BIN)/curriculum demo
 
-bench: bench-teachers bench-envs bench-server bench-students
+bench: bench-teachers bench-envs bench-server bench-students bench-dashboard
 
 bench-teachers: setup
 	$(BIN)/python benchmarks/bench_teachers.py
@@ -60,6 +74,9 @@ bench-server: setup
 
 bench-students: setup
 	$(BIN)/python benchmarks/bench_students.py
+
+bench-dashboard: setup browser-binaries
+	$(BIN)/python benchmarks/bench_dashboard.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

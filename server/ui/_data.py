@@ -4,7 +4,6 @@ curriculum and stored event rows: no FastAPI here."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -12,12 +11,13 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+import pydantic_core
 
 from server.live import LiveCurriculum
 from server.store import EventRow
 
 __all__ = ["RateTracker", "alp_series", "declared_state", "mastery_series", "mixture",
-           "overview", "recent_tasks", "summary", "worker_throughput", "SOURCES"]
+           "overview", "recent", "summary", "worker_throughput", "SOURCES"]
 
 # Where each panel's data comes from (shown on the page under each panel).
 SOURCES = {
@@ -132,29 +132,37 @@ def mastery_series(live: LiveCurriculum, points: int = 200) -> list[dict[str, An
     return out
 
 
-def recent_tasks(rows: Sequence[EventRow], names: Sequence[str], last: int) -> dict[str, Any]:
-    """The newest ``last`` task events of ``rows`` as columns: params (one list per
-    parameter, in canonical order), origin kind, seq."""
-    tasks = [json.loads(r.body) for r in rows if r.type == "task"][-last:]
+def recent(rows: Sequence[EventRow], names: Sequence[str], last: int) -> dict[str, Any]:
+    """From the log's tail ``rows``: the newest ``last`` task events as columns (params:
+    one list per parameter in canonical order; origin kind; seq), and per worker the
+    results in ``rows`` and their rate over the time those results span."""
+    tasks: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = []
+    for r in rows:  # each body parsed once: this runs on every page load
+        if r.type == "task":
+            tasks.append(pydantic_core.from_json(r.body))
+        elif r.type == "result":
+            results.append(pydantic_core.from_json(r.body))
+    tasks = tasks[-last:]
     return {
         "names": list(names),
         "params": [[t["params"][n] for t in tasks] for n in names],
         "origin": [str(t["origin"]).partition(":")[0] for t in tasks],
-        "seq": [t["seq"] for t in tasks],
+        "task_seq": [t["seq"] for t in tasks],
+        "workers": worker_throughput(results),
     }
 
 
-def worker_throughput(rows: Sequence[EventRow]) -> list[dict[str, Any]]:
-    """Results per worker in ``rows`` and their rate over the span those results cover."""
-    results = [json.loads(r.body) for r in rows if r.type == "result"]
+def worker_throughput(results: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Results per worker among ``results`` (event objects in seq order) and their rate
+    over the span from the first to the last of them."""
     if not results:
         return []
-    times = np.array([_epoch(r["time"]) for r in results])
-    span = float(times.max() - times.min())
+    span = _epoch(results[-1]["time"]) - _epoch(results[0]["time"])
     counts: dict[str, int] = {}
     for r in results:
-        counts[r.get("worker") or "(unnamed)"] = counts.get(r.get("worker") or "(unnamed)",
-                                                            0) + 1
+        w = r.get("worker") or "(unnamed)"
+        counts[w] = counts.get(w, 0) + 1
     return [{"worker": w, "results": n, "per_s": n / span if span > 0 else None,
              "window_s": span} for w, n in sorted(counts.items())]
 
