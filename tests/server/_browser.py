@@ -68,12 +68,14 @@ class Student(threading.Thread):
     of the task, so the teacher has progress to find), until stopped or ``episodes``."""
 
     def __init__(self, url: str, cid: str, token: str | None = None, *, episodes: int = 10_000,
-                 batch: int = 8, worker: str = "w1", pause_s: float = 0.02):
+                 batch: int = 8, worker: str = "w1", pause_s: float = 0.02,
+                 eval_every: int = 0):
         super().__init__(daemon=True)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.client = httpx.Client(base_url=url, headers=headers, timeout=30)
         self.cid, self.episodes, self.batch, self.worker = cid, episodes, batch, worker
         self.pause_s = pause_s
+        self.eval_every = eval_every
         self.stop_event = threading.Event()
         self.done = 0
         self.error: BaseException | None = None
@@ -90,9 +92,24 @@ class Student(threading.Thread):
                 self.client.post(f"/v1/curricula/{self.cid}/results",
                                  json={"results": results}).raise_for_status()
                 self.done += len(results)
+                if self.eval_every and self.done % self.eval_every < len(results):
+                    self._evaluate(r.json()["tasks"][0]["params"])
                 time.sleep(self.pause_s)
         except BaseException as exc:  # surfaced by stop()
             self.error = exc
+
+    def _evaluate(self, like: dict[str, float]) -> None:
+        """A round of 9 test episodes: the first and last parameters on a 3 x 3 grid
+        (0.5, 1.5, 2.5 each), returns from the same function as training."""
+        names = list(like)
+        evals = []
+        for a in (0.5, 1.5, 2.5):
+            for b in (0.5, 1.5, 2.5):
+                params = {**like, names[0]: a, names[-1]: b}
+                evals.append({"params": params, "test_set": "grid", "step": self.done,
+                              "return": 100.0 * sum(params.values())})
+        self.client.post(f"/v1/curricula/{self.cid}/evaluations",
+                         json={"evaluations": evals}).raise_for_status()
 
     def stop(self) -> None:
         self.stop_event.set()

@@ -80,7 +80,7 @@ def test_curriculum_page_updates_live_without_reload(browser, server, tmp_path):
     canvas = browser.find_element("id", "tasks-canvas")
     assert canvas.get_attribute("data-points") == "0"
     assert canvas.get_attribute("data-fit") == "0"
-    student = Student(server.url, cid, TOKEN, episodes=20_000, batch=8)
+    student = Student(server.url, cid, TOKEN, episodes=20_000, batch=8, eval_every=96)
     student.start()
     try:
         wait_for(browser, lambda d: int(canvas.get_attribute("data-points")) >= 80,
@@ -94,6 +94,7 @@ def test_curriculum_page_updates_live_without_reload(browser, server, tmp_path):
     assert browser.execute_script("return window.__sameDocument") is True
     assert "Mixture of fit" in _text(browser, "teacher-state")
     assert "ALP" in _text(browser, "src-alp")
+    browser.set_window_size(1400, 1300)  # the whole page in the screenshot
     screenshot(browser, tmp_path, "dashboard-curriculum.png")
     assert console_errors(browser) == []
 

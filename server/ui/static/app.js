@@ -334,6 +334,12 @@
         try {
           const fresh = await (await api(`/ui/api/curricula/${encodeURIComponent(me.id)}/overview`)).json();
           if (me.stopped) return;
+          if (fresh.seq < me.seq) {  // the stream is ahead of this answer: keep its counts
+            const old = me.overview;
+            fresh.tasks = Math.max(fresh.tasks, old.tasks);
+            fresh.episodes = Math.max(fresh.episodes, old.episodes);
+            fresh.pending = Math.max(0, old.pending);
+          }
           me.overview = fresh;
           renderAll();
         } catch (err) { failed(err); } finally { me.pendingRefresh = false; }
