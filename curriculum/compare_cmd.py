@@ -15,7 +15,8 @@ __all__ = ["compare"]
 def compare(
     sources: Annotated[
         list[Path], typer.Argument(help="Event logs (.jsonl, .parquet) or run directories "
-                                        "(every log below them).", show_default=False),
+                                        "(every log below them).", show_default=False,
+                                   metavar="LOG_OR_RUN_DIR"),
     ],
     out: Annotated[Path, typer.Option(help="Directory for the figures and tables.")] = Path(
         "compare"
