@@ -22,11 +22,14 @@ def is_json_media_type(content_type: str) -> bool:
 
 
 class TokenAuthMiddleware:
-    """Every HTTP request except ``open_paths`` needs ``Authorization: Bearer <token>``."""
+    """Every HTTP request except ``open_paths`` needs ``Authorization: Bearer <token>``
+    (the scheme in any case, RFC 7235; the token compared in constant time)."""
 
     def __init__(self, app: ASGIApp, token: str, open_paths: frozenset[str] = frozenset()):
+        if not token:
+            raise ValueError("the API token must not be empty")
         self.app = app
-        self.expected = f"Bearer {token}".encode()
+        self.expected = token.encode()
         self.open_paths = open_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -38,7 +41,9 @@ class TokenAuthMiddleware:
             if key == b"authorization":
                 given = value
                 break
-        if hmac.compare_digest(given, self.expected):
+        scheme, _, credentials = given.partition(b" ")
+        if scheme.lower() == b"bearer" and hmac.compare_digest(credentials.strip(b" "),
+                                                               self.expected):
             await self.app(scope, receive, send)
             return
         problem = "missing" if not given else "wrong"
