@@ -20,8 +20,8 @@ from server.errors import StoreConfigError
 from server.handlers import install_handlers
 from server.metrics import Metrics, MetricsMiddleware
 from server.middleware import BodyLimitMiddleware, TokenAuthMiddleware
+from server.openapi import OPEN_PATHS, install_openapi
 from server.routes import curricula, episodes, events, ops
-from server.schemas import ErrorOut
 from server.service import CurriculumService
 from server.settings import Settings, get_settings
 from server.store import EventStore, open_store, sqlite_path
@@ -108,7 +108,6 @@ def create_app(settings: Settings | None = None, store: EventStore | None = None
         version=API_VERSION,
         summary="ALP-GMM and baseline teachers as a durable, replayable HTTP service.",
         lifespan=lifespan,
-        responses={401: {"model": ErrorOut}, 413: {"model": ErrorOut}},
     )
     app.state.settings = settings
     app.state.metrics = metrics
@@ -120,11 +119,12 @@ def create_app(settings: Settings | None = None, store: EventStore | None = None
     ours = [r for router in (episodes.router, curricula.router, events.router, ops.router)
             for r in router.routes]
     app.router.routes[:0] = ours
+    install_openapi(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.api_token is not None:
         app.add_middleware(
             TokenAuthMiddleware, token=settings.api_token.get_secret_value(),
-            open_paths=frozenset({"/healthz"}),
+            open_paths=OPEN_PATHS,
         )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

@@ -23,6 +23,7 @@ from server.errors import (
     StoreError,
     UnavailableError,
 )
+from server.openapi import allowed_methods
 from teacher import (
     EventLogError,
     ReplayDivergedError,
@@ -132,9 +133,11 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY:
         return JSONResponse(status_code=422,
                             content={"detail": undecodable_detail(exc.__cause__)})
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:  # Starlette lists the methods of the first matching route only
+        headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
     return JSONResponse(
-        status_code=exc.status_code, content={"detail": str(exc.detail)},
-        headers=getattr(exc, "headers", None),
+        status_code=exc.status_code, content={"detail": str(exc.detail)}, headers=headers,
     )
 
 

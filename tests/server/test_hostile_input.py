@@ -146,3 +146,41 @@ def test_json_media_types_are_accepted(shared_client: TestClient) -> None:
                      json.dumps(curriculum_body(f"json-{i}")).encode(), content_type)
         assert r.status_code == 201, (content_type, r.text)
 
+
+
+# -- 5. what the schema says is what the server accepts ----------------------------------------
+def test_a_whole_float_is_an_integer_as_the_schema_says(shared_client: TestClient) -> None:
+    cid = create(shared_client, "whole-floats")
+    r = shared_client.post(f"/v1/curricula/{cid}/tasks", json={"count": 3.0})
+    assert r.status_code == 200 and len(r.json()["tasks"]) == 3, r.text
+    t = r.json()["tasks"][0]
+    r = shared_client.post(f"/v1/curricula/{cid}/results",
+                           json={"task_id": t["task_id"], "return": 1.0, "length": 194.0})
+    assert r.status_code == 200, r.text
+    for count in (2.5, "2", True, 1e300):
+        r = shared_client.post(f"/v1/curricula/{cid}/tasks", json={"count": count})
+        assert r.status_code == 422 and "count" in r.json()["detail"], (count, r.text)
+
+
+@pytest.mark.parametrize(("space", "says"), [
+    ({"x": [-1e308, 1e308]}, "less than or equal to 1000000000"),
+    ({"x": [0.0, 1e10]}, "less than or equal to 1000000000"),
+    ({"x": [1e8, 1e8 + 1e-3]}, "wide at this magnitude"),
+    ({"x": [0.0, 1e-7]}, "wide at this magnitude"),
+])
+def test_a_space_the_teachers_cannot_sample_is_422(
+    shared_client: TestClient, space: dict[str, list[float]], says: str
+) -> None:
+    r = shared_client.post("/v1/curricula", json=curriculum_body("huge-space", space=space))
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"].startswith("space") and says in r.json()["detail"], r.json()
+
+
+def test_the_widest_space_allowed_issues_distinct_tasks_inside_it(
+    shared_client: TestClient,
+) -> None:
+    cid = create(shared_client, "wide-space", space={"x": [-1e9, 1e9], "y": [5e8, 5e8 + 1e3]},
+                 teacher="random", teacher_params={})
+    values = [t["params"] for t in issue(shared_client, cid, 50)]
+    assert len({v["x"] for v in values}) == 50 and len({v["y"] for v in values}) == 50
+    assert all(-1e9 <= v["x"] <= 1e9 and 5e8 <= v["y"] <= 5e8 + 1e3 for v in values)
