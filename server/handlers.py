@@ -27,6 +27,7 @@ from server.openapi import allowed_methods
 from teacher import (
     EventLogError,
     ReplayDivergedError,
+    RequestConflictError,
     ResultConflictError,
     StateMismatchError,
     TeacherError,
@@ -44,6 +45,7 @@ _STATUS: dict[type[Exception], int] = {
     StoreConfigError: 500,
     UnavailableError: 503,
     ResultConflictError: 409,
+    RequestConflictError: 409,
     # Integrity problems of the server's own log are not the client's fault.
     ReplayDivergedError: 500,
     EventLogError: 500,

@@ -240,6 +240,12 @@ class TasksRequest(_In):
     count: Annotated[
         int, BeforeValidator(_whole_number), Field(strict=True, ge=1, le=MAX_TASKS_PER_REQUEST)
     ] = 1
+    request_id: Annotated[Text, Field(min_length=1, max_length=128)] | None = Field(
+        None,
+        description="the client's id of this request (e.g. a UUID): a retry with the same "
+        "id and count is answered with the same tasks instead of new ones; the same id with "
+        "another count is a 409. Remembered for the newest 4,096 tasks issued with an id.",
+    )
 
 
 class TaskOut(BaseModel):
