@@ -39,6 +39,7 @@ def document(app: FastAPI) -> dict[str, Any]:
     """The OpenAPI document of ``app`` with the edge's answers and the bearer scheme."""
     spec = get_openapi(title=app.title, version=app.version, summary=app.summary,
                        description=app.description, routes=app.routes)
+    _key_patterns_as_property_names(spec)
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
@@ -70,6 +71,24 @@ def document(app: FastAPI) -> dict[str, Any]:
                 keep = described not in (None, "Validation Error", "Successful Response")
                 responses[code] = _error(described if keep else _EDGE[code])
     return spec
+
+
+def _key_patterns_as_property_names(node: Any) -> None:
+    """Pydantic writes a dict whose keys have a pattern as ``patternProperties``, which
+    lets keys that do not match through with any value; the server rejects them, so the
+    pattern belongs to ``propertyNames`` and the value schema to ``additionalProperties``."""
+    if isinstance(node, dict):
+        patterns = node.get("patternProperties")
+        if isinstance(patterns, dict) and len(patterns) == 1:
+            (pattern, values), = patterns.items()
+            del node["patternProperties"]
+            node["additionalProperties"] = values
+            node["propertyNames"] = {**node.get("propertyNames", {}), "pattern": pattern}
+        for value in node.values():
+            _key_patterns_as_property_names(value)
+    elif isinstance(node, list):
+        for value in node:
+            _key_patterns_as_property_names(value)
 
 
 def allowed_methods(request: Request) -> list[str]:

@@ -89,8 +89,9 @@ def _storable_text(value: str) -> str:
 
 
 FiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+# The validator comes after the constraints, so that they reach the JSON Schema.
 Int64 = Annotated[
-    int, BeforeValidator(_whole_number), Field(strict=True, ge=0, le=INT64_MAX)
+    int, Field(strict=True, ge=0, le=INT64_MAX), BeforeValidator(_whole_number)
 ]
 Text = Annotated[str, AfterValidator(_storable_text), Field(json_schema_extra=_NO_NUL)]
 Name = Annotated[Text, Field(min_length=1, max_length=200)]
@@ -238,7 +239,7 @@ class CurriculumList(BaseModel):
 # -- tasks ------------------------------------------------------------------------------
 class TasksRequest(_In):
     count: Annotated[
-        int, BeforeValidator(_whole_number), Field(strict=True, ge=1, le=MAX_TASKS_PER_REQUEST)
+        int, Field(strict=True, ge=1, le=MAX_TASKS_PER_REQUEST), BeforeValidator(_whole_number)
     ] = 1
     request_id: Annotated[Text, Field(min_length=1, max_length=128)] | None = Field(
         None,

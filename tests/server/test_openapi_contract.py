@@ -61,3 +61,13 @@ def test_options_and_405_list_every_method_of_the_path(shared_client: TestClient
     assert shared_client.options("/v1/nowhere").status_code == 404
     for method in allowed - {"OPTIONS"}:  # every method listed is answered (no 405)
         assert shared_client.request(method, f"/v1/curricula/{cid}").status_code != 405
+
+
+def test_dict_keys_keep_their_value_schema(shared_client: TestClient) -> None:
+    """A space's keys have a pattern (no NUL): the document must still say what the values
+    are, and which keys are allowed (pydantic's patternProperties said neither)."""
+    spec = shared_client.get("/openapi.json").json()
+    space = spec["components"]["schemas"]["CurriculumCreate"]["properties"]["space"]
+    assert "patternProperties" not in space
+    assert space["additionalProperties"]["maxItems"] == 2
+    assert space["propertyNames"]["pattern"] == "^[^\\u0000]*$"
