@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
 from starlette.routing import Match, Route
+from starlette.types import Scope
 
 __all__ = ["install_openapi", "allowed_methods", "OPEN_PATHS"]
 
@@ -103,6 +104,16 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods | {"OPTIONS"}) if methods else []
 
 
+class _OptionsRoute(Route):
+    """Matches OPTIONS requests only: for other methods it is no match at all, not the
+    partial match that would turn every unknown path's 404 into a 405."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope.get("method") != "OPTIONS":
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
 async def _options(request: Request) -> Response:
     methods = allowed_methods(request)
     if not methods:
@@ -121,4 +132,6 @@ def install_openapi(app: FastAPI) -> None:
         return cached
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.add_api_route("/{path:path}", _options, methods=["OPTIONS"], include_in_schema=False)
+    app.router.routes.append(
+        _OptionsRoute("/{path:path}", _options, methods=["OPTIONS"], include_in_schema=False)
+    )

@@ -71,3 +71,9 @@ def test_dict_keys_keep_their_value_schema(shared_client: TestClient) -> None:
     assert "patternProperties" not in space
     assert space["additionalProperties"]["maxItems"] == 2
     assert space["propertyNames"]["pattern"] == "^[^\\u0000]*$"
+
+
+def test_unknown_paths_stay_404_for_every_method(shared_client: TestClient) -> None:
+    for method in ("GET", "POST", "DELETE", "PUT", "OPTIONS"):
+        r = shared_client.request(method, "/v1/no-such-route")
+        assert r.status_code == 404, (method, r.status_code)
