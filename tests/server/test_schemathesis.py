@@ -16,7 +16,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent / "schemathesis"
 TOKEN = "schemathesis-t0ken"
-MAX_EXAMPLES = "20"
+MAX_EXAMPLES = "50"
 
 
 def test_schemathesis_finds_nothing(server_factory: Any, tmp_path: Path) -> None:
