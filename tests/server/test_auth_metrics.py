@@ -93,3 +93,10 @@ def test_the_token_can_come_from_a_file(db_path: Path, tmp_path: Path) -> None:
         settings_for(db_path, api_token_file=tmp_path / "missing")
     with pytest.raises(ValidationError, match="not both"):
         settings_for(db_path, api_token="x", api_token_file=tmp_path / "token")
+
+
+def test_choices_from_the_environment_are_read_in_any_case(db_path: Path) -> None:
+    settings = settings_for(db_path, log_level="WARNING", sqlite_synchronous="Full")
+    assert (settings.log_level, settings.sqlite_synchronous) == ("warning", "full")
+    with pytest.raises(ValidationError, match="log_level"):
+        settings_for(db_path, log_level="loud")
