@@ -33,6 +33,7 @@ __all__ = [
     "INT64_MAX",
     "MAX_SPACE_BOUND",
     "MIN_SPACE_RESOLUTION",
+    "MAX_PARAM_DEPTH",
     "CurriculumCreate",
     "CurriculumConfigOut",
     "CurriculumOut",
@@ -146,9 +147,20 @@ class CurriculumCreate(_In):
         return value
 
 
-def _check_storable(value: Any, where: str) -> None:
-    """Finite numbers, int64 integers, no NUL in strings or keys, at any depth."""
+#: How deep ``teacher_params`` may nest (a hyper-parameter is a number, a string or a
+#: short list); deeper input would exhaust the recursion of the code that reads it.
+MAX_PARAM_DEPTH = 8
+
+
+def _check_storable(value: Any, where: str, depth: int = 0) -> None:
+    """Finite numbers, int64 integers, no NUL in strings or keys, at most
+    MAX_PARAM_DEPTH levels of nesting."""
     problem = None
+    if depth > MAX_PARAM_DEPTH:
+        raise PydanticCustomError(
+            "too_deep", "{where} must not nest deeper than {limit} levels",
+            {"where": where, "limit": MAX_PARAM_DEPTH},
+        )
     if isinstance(value, float) and not math.isfinite(value):
         problem = "must be a finite number"
     elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT64_MAX:
@@ -165,10 +177,10 @@ def _check_storable(value: Any, where: str) -> None:
                 raise PydanticCustomError(
                     "nul_character", "{where}: keys must not contain the NUL character "
                     "(\\u0000), got {key}", {"where": where, "key": repr(k)[:60]})
-            _check_storable(v, f"{where}.{k}")
+            _check_storable(v, f"{where}.{k}", depth + 1)
     elif isinstance(value, list | tuple):
         for i, v in enumerate(value):
-            _check_storable(v, f"{where}[{i}]")
+            _check_storable(v, f"{where}[{i}]", depth + 1)
 
 
 class CurriculumConfigOut(BaseModel):

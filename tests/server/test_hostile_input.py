@@ -69,6 +69,13 @@ def test_the_largest_int64_is_stored_and_exported(shared_client: TestClient) -> 
 
 
 # -- 2. strings every backend can store --------------------------------------------------------
+def _nested(depth: int) -> list[Any]:
+    value: list[Any] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 NUL_BODIES: list[tuple[str, dict[str, Any], str]] = [
     ("", curriculum_body("nul\u0000name"), "name"),
     ("", curriculum_body("nul-teacher", teacher="alp\u0000gmm"), "teacher"),
@@ -111,6 +118,18 @@ def test_nul_characters_are_422_on_postgresql(pg_url: str) -> None:
     group commit (other clients' writes too)."""
     with TestClient(create_app(Settings(db=pg_url))) as client:
         _check_nul_bodies(client)
+
+
+def test_deeply_nested_teacher_params_are_422(shared_client: TestClient) -> None:
+    """900 levels of lists in a hyper-parameter exhausted the recursion of the teacher's
+    parameter handling: a 500."""
+    before = shared_client.get("/v1/curricula").json()
+    r = shared_client.post("/v1/curricula", json=curriculum_body(
+        "deep-param", teacher_params={"k_range": _nested(900)}))
+    assert r.status_code == 422, r.text
+    assert ("teacher_params.k_range[0][0][0][0][0][0][0][0] must not nest deeper than 8 "
+            "levels") in r.json()["detail"]
+    assert shared_client.get("/v1/curricula").json() == before
 
 
 # -- 3. errors that say what is wrong ----------------------------------------------------------
