@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from teacher._fit import FitResult, run_fit
+from teacher._requests import RequestMemory
 from teacher.base import Teacher, check_return
 from teacher.errors import (
     ReplayDivergedError,
@@ -102,8 +103,7 @@ class Curriculum:
         self.seq = 0
         self.pending: dict[str, dict[str, float]] = {}
         self.reported: dict[str, float] = {}
-        self.requests: dict[str, list[TaskEvent]] = {}  # oldest first
-        self._remembered = 0
+        self.requests = RequestMemory(self.REMEMBERED_TASKS)
         self.n_tasks = 0
         self.n_results = 0
         self.n_evaluations = 0
@@ -141,7 +141,7 @@ class Curriculum:
                         f"request_id {request_id!r} was used for a request of {len(earlier)} "
                         f"task(s), this one asks for {count}; use a new request_id"
                     )
-                return list(earlier)
+                return earlier
         out = []
         for _ in range(count):
             s = self.teacher.sample()
@@ -156,17 +156,7 @@ class Curriculum:
         self.pending[e.task_id] = e.params
         self.n_tasks += 1
         if e.request_id is not None:
-            self._remember(e)
-
-    def _remember(self, e: TaskEvent) -> None:
-        """Remember ``e`` under its request id, forgetting the oldest requests (never the
-        newest) beyond REMEMBERED_TASKS tasks: the same outcome live and in replay."""
-        assert e.request_id is not None
-        self.requests.setdefault(e.request_id, []).append(e)
-        self._remembered += 1
-        while self._remembered > self.REMEMBERED_TASKS and len(self.requests) > 1:
-            oldest = next(iter(self.requests))
-            self._remembered -= len(self.requests.pop(oldest))
+            self.requests.add(e)
 
     # -- results --------------------------------------------------------------------------
     def check_results(self, results: Sequence[ResultIn]) -> list[bool]:
@@ -342,9 +332,7 @@ class Curriculum:
             "teacher": self.teacher.state_dict(),
             "pending": {k: dict(v) for k, v in self.pending.items()},
             "reported": dict(self.reported),
-            "requests": [[rid, [[e.seq, e.time, e.task_id, dict(e.params), e.origin]
-                                for e in events]]
-                         for rid, events in self.requests.items()],
+            "requests": self.requests.to_json(),
             "counts": {"tasks": self.n_tasks, "results": self.n_results,
                        "evaluations": self.n_evaluations, "fits": self.n_fits},
             "last_fit_time": self.last_fit_time,
@@ -378,11 +366,7 @@ class Curriculum:
             cur.pending = {str(k): {str(n): float(v) for n, v in p.items()}
                            for k, p in state["pending"].items()}
             cur.reported = {str(k): float(v) for k, v in state["reported"].items()}
-            for rid, events in state["requests"]:
-                for seq, time, task_id, params, origin in events:
-                    cur._remember(TaskEvent(int(seq), str(time), str(task_id),
-                                            {str(n): float(v) for n, v in params.items()},
-                                            str(origin), request_id=str(rid)))
+            cur.requests.load_json(state["requests"])
             counts = state["counts"]
             cur.n_tasks = int(counts["tasks"])
             cur.n_results = int(counts["results"])
