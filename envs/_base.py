@@ -396,4 +396,3 @@ class ParametricWalkerEnv(BipedalWalker):
             raise ResetNeeded("call reset() before render()")
         frame: np.ndarray | None = super().render()
         return frame
-

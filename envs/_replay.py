@@ -69,9 +69,7 @@ def replay(
     env = env_class(walker=walker, observation_dtype="float64", **env_kwargs)
     moves = np.asarray(actions, dtype=np.float64)
     if moves.ndim != 2 or moves.shape[1] != env.walker.action_dim:
-        raise ValueError(
-            f"actions must have shape (n, {env.walker.action_dim}), got {moves.shape}"
-        )
+        raise ValueError(f"actions must have shape (n, {env.walker.action_dim}), got {moves.shape}")
     try:
         obs, _ = env.reset(options={"track": track, "push": push})
         observations, rewards, ends = [obs], [], []

@@ -220,9 +220,7 @@ def hexagon_track(vertex_draws: np.ndarray) -> Track:
     draws = np.asarray(vertex_draws, dtype=np.float64)
     starts, ground_x = obstacle_starts(HEXAGON_ADVANCE, HEXAGON_GAP)
     if draws.ndim != 3 or draws.shape[1:] != (6, 2) or len(draws) < len(starts):
-        raise ValueError(
-            f"vertex_draws must have shape ({len(starts)}, 6, 2), got {draws.shape}"
-        )
+        raise ValueError(f"vertex_draws must have shape ({len(starts)}, 6, 2), got {draws.shape}")
     y = GROUND_Y
     obstacles = []
     for x, draw in zip(starts, draws.tolist(), strict=False):
