@@ -13,7 +13,7 @@ import envs
 from curriculum._local import local_server
 from students import TeacherClient
 
-ENV_ID = "StumpTracks-v0"
+ENV_ID = "StumpTracks-v1"
 
 
 def _worker_cmd(url: str, i: int, run_dir: Path, seconds: float, fit_rate: int,

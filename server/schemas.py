@@ -65,6 +65,7 @@ class CurriculumCreate(_In):
     reward_bounds: tuple[FiniteFloat, FiniteFloat] | None = None
     mastery_threshold: FiniteFloat | None = None
     seed: Annotated[int, Field(strict=True, ge=0, le=2**63 - 1)] = 0
+    environment: dict[Name, Name] | None = Field(default=None, max_length=16)
 
     @field_validator("teacher_params")
     @classmethod
@@ -91,6 +92,7 @@ class CurriculumConfigOut(BaseModel):
     seed: int | None
     reward_bounds: tuple[float, float] | None
     mastery_threshold: float | None
+    environment: dict[str, str] | None = None
 
 
 class Counts(BaseModel):
