@@ -130,7 +130,9 @@ def main() -> None:
         f"Random actions through `gymnasium.make` wrappers; median of {ROUNDS} interleaved "
         f"rounds of {STEPS} steps and {RESETS} resets per environment. Resets of our "
         "environments apply a new task from `paper50` every time; stock resets draw a new "
-        "random terrain. Run: `.venv/bin/python benchmarks/bench_envs.py`.\n\n" + table
+        "random terrain. The `-v1` environments build the reference's terrain: one static "
+        "body per ground edge (28-117 edges) and per obstacle. Run: "
+        "`.venv/bin/python benchmarks/bench_envs.py`.\n\n" + table
     )
     print(table)
     print(f"\n({time.perf_counter() - began:.0f} s)")
