@@ -118,3 +118,15 @@ def test_bad_actions_are_rejected() -> None:
         env.step(np.zeros(8))
     with pytest.raises(ValueError, match="NaN"):
         env.step(np.array([0.0, np.nan, 0.0, 0.0]))
+
+
+def test_float64_observations_keep_the_reference_values_and_pass_check_env() -> None:
+    exact = gym.make("HexagonTracks-v1", observation_dtype="float64")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        check_env(exact.unwrapped, skip_render_check=True)
+    plain = gym.make("HexagonTracks-v1")
+    a, _ = exact.reset(seed=4)
+    b, _ = plain.reset(seed=4)
+    assert a.dtype == np.float64 and a in exact.observation_space
+    np.testing.assert_array_equal(a.astype(np.float32), b)
