@@ -26,7 +26,7 @@ from envs._bodies import GroundContacts, LidarRay, build_walker
 from envs._tasks import TaskLike, TaskSpec
 from envs._terrain import build_track
 from envs._track import FINISH_X, GROUND_Y, Track
-from envs._walkers import LIDAR_RAYS, SCALE, WalkerSpec, walker_spec
+from envs._walkers import LIDAR_RAYS, SCALE, walker_spec
 
 __all__ = ["ParametricWalkerEnv"]
 
@@ -46,15 +46,6 @@ _FALL_REWARD = -100
 _LIDAR_MODES = ("first", "nearest")
 _CONTACT_MODES = ("first_pair", "all")
 _DTYPES = {"float32": np.float32, "float64": np.float64}
-
-
-def _observation_bounds(spec: WalkerSpec) -> tuple[np.ndarray, np.ndarray]:
-    """Per-entry (low, high) of the observation, shape (observation_dim,) each."""
-    hull = [(-math.pi, math.pi), (-5.0, 5.0), (-5.0, 5.0), (-5.0, 5.0)]
-    leg = [(-math.pi, math.pi), (-5.0, 5.0), (-math.pi, math.pi), (-5.0, 5.0), (0.0, 1.0)]
-    bounds = hull + leg * spec.n_legs + [(0.0, 1.0)] * LIDAR_RAYS
-    low, high = zip(*bounds, strict=True)
-    return np.array(low), np.array(high)
 
 
 def _choice(label: str, value: object, choices: tuple[str, ...]) -> str:
@@ -169,7 +160,7 @@ class ParametricWalkerEnv(BipedalWalker):
         self.max_episode_steps = max_episode_steps
         self.observation_names = body.observation_names()
         self.action_space = spaces.Box(-1.0, 1.0, shape=(body.action_dim,), dtype=np.float32)
-        low, high = _observation_bounds(body)
+        low, high = body.observation_bounds()
         self.observation_space = spaces.Box(low.astype(dtype), high.astype(dtype), dtype=dtype)
 
         self._dtype = dtype
@@ -223,6 +214,14 @@ class ParametricWalkerEnv(BipedalWalker):
         """
         self._pending_task = self.task_spec.validate(task)
 
+    def _new_world(self, track: Track) -> tuple[Any, GroundContacts, list[Any], list[Any]]:
+        """(world, contact listener, terrain bodies, render fill) holding ``track``."""
+        world = Box2D.b2World()
+        contacts = GroundContacts(self.walker.n_legs, self._all_feet)
+        world.contactListener = contacts
+        obstacles, edges, fill = build_track(world, track)
+        return world, contacts, obstacles + edges, fill
+
     def _generate_track(self, task: dict[str, float]) -> Track:
         """The track of ``task``, drawing from ``self.np_random`` only. Hook for subclasses."""
         raise NotImplementedError
@@ -253,23 +252,23 @@ class ParametricWalkerEnv(BipedalWalker):
             requested = self.task_spec.validate(options["task"])
         track = None if options.get("track") is None else _check_track(options["track"])
         push = None if options.get("push") is None else _check_push(options["push"])
+        # A fresh world every episode: identical history whatever came before. A given
+        # track is built first, so that one Box2D rejects changes nothing.
+        given = None if track is None else self._new_world(track)
         gym.Env.reset(self, seed=seed)
         if requested is not None:
             self._task, self._pending_task = requested, None
         elif self._pending_task is not None:
             self._task, self._pending_task = self._pending_task, None
-        if track is None:
+        if track is None or given is None:
             track = self._generate_track(dict(self._task))
+            given = self._new_world(track)
         if push is None:
             push = float(self.np_random.uniform(-INITIAL_PUSH, INITIAL_PUSH))
         self._track, self._push = track, push
 
         self._destroy()
-        self.world = Box2D.b2World()  # a fresh world: identical history for every episode
-        self._contacts = GroundContacts(self.walker.n_legs, self._all_feet)
-        self.world.contactListener = self._contacts
-        obstacles, edges, self.terrain_poly = build_track(self.world, track)
-        self.terrain = obstacles + edges
+        self.world, self._contacts, self.terrain, self.terrain_poly = given
         self._generate_clouds()
 
         bodies = build_walker(self.world, self.walker, _START_X, GROUND_Y, push)

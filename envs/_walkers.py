@@ -9,9 +9,12 @@ in the same floating-point operations, so the bodies are bit-identical.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+
+import numpy as np
 
 from envs.errors import UnknownWalkerError
 
@@ -112,6 +115,14 @@ class WalkerSpec:
             ]
         names += [f"lidar{i}" for i in range(LIDAR_RAYS)]
         return tuple(names)
+
+    def observation_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-entry (low, high) of the observation, shape (observation_dim,) each."""
+        hull = [(-math.pi, math.pi), (-5.0, 5.0), (-5.0, 5.0), (-5.0, 5.0)]
+        leg = [(-math.pi, math.pi), (-5.0, 5.0), (-math.pi, math.pi), (-5.0, 5.0), (0.0, 1.0)]
+        bounds = hull + leg * self.n_legs + [(0.0, 1.0)] * LIDAR_RAYS
+        low, high = zip(*bounds, strict=True)
+        return np.array(low), np.array(high)
 
     def action_names(self) -> tuple[str, ...]:
         """Names of the action entries, in order (length ``action_dim``)."""

@@ -160,3 +160,17 @@ def test_bad_reset_options_are_rejected_and_change_nothing() -> None:
         with pytest.raises(ValueError, match=pattern):
             env.reset(seed=1, options=options)
         assert (env.track, env.push, env.task) == before
+
+
+def test_a_track_box2d_rejects_changes_nothing() -> None:
+    env = gym.make("StumpTracks-v1").unwrapped
+    env.reset(seed=0)
+    before = (env.track, env.push, env.task, env.hull)
+    flat = {
+        "ground": [[0.0, 3.3], [90.0, 3.3]],
+        "obstacles": [[[10.0, 3.3], [11.0, 3.3], [12.0, 3.3]]],
+    }
+    with pytest.raises(ValueError, match=r"obstacles\[0\] is not a valid polygon"):
+        env.reset(options={"track": flat})
+    assert (env.track, env.push, env.task, env.hull) == before
+    env.step(np.zeros(4))  # the episode goes on
