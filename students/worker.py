@@ -144,13 +144,17 @@ class _Remote:
         self.client = TeacherClient(cfg.server or "", token=cfg.token)
         name = cfg.curriculum or ""
         try:
-            info = self.client.create_curriculum(name, **_curriculum_config(cfg))
-        except TeacherRequestError as exc:
-            if exc.status == 409:  # same name, other configuration: is it the environment?
-                for existing in self.client.list_curricula(name):
-                    _check_environment(name, existing["config"].get("environment"), cfg)
+            try:
+                info = self.client.create_curriculum(name, **_curriculum_config(cfg))
+            except TeacherRequestError as exc:
+                if exc.status == 409:  # same name, other configuration: the environment?
+                    for existing in self.client.list_curricula(name):
+                        _check_environment(name, existing["config"].get("environment"), cfg)
+                raise
+            _check_environment(name, info["config"].get("environment"), cfg)
+        except Exception:
+            self.client.close()
             raise
-        _check_environment(name, info["config"].get("environment"), cfg)
         self.curriculum_id = str(info["id"])
         url, token, cid = cfg.server or "", cfg.token, self.curriculum_id
         self.factory_for = lambda rank: (
