@@ -122,6 +122,7 @@ class CurriculumCreate(_In):
     reward_bounds: tuple[FiniteFloat, FiniteFloat] | None = None
     mastery_threshold: FiniteFloat | None = None
     seed: Int64 = 0
+    environment: dict[Name, Name] | None = Field(default=None, max_length=16)
 
     @field_validator("space")
     @classmethod
@@ -190,6 +191,7 @@ class CurriculumConfigOut(BaseModel):
     seed: int | None
     reward_bounds: tuple[float, float] | None
     mastery_threshold: float | None
+    environment: dict[str, str] | None = None
 
 
 class Counts(BaseModel):

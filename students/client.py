@@ -135,6 +135,7 @@ class TeacherClient:
         reward_bounds: Sequence[float] | None = None,
         mastery_threshold: float | None = None,
         seed: int = 0,
+        environment: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """Create the curriculum ``name``, or join it if it exists with the same
         configuration (a different configuration raises TeacherRequestError 409)."""
@@ -146,6 +147,7 @@ class TeacherClient:
             "reward_bounds": list(reward_bounds) if reward_bounds is not None else None,
             "mastery_threshold": mastery_threshold,
             "seed": seed,
+            "environment": dict(environment) if environment is not None else None,
         })
         return dict(self._json("POST", "/v1/curricula", json=body))
 

@@ -82,7 +82,13 @@ def utc_now() -> str:
 
 @dataclass(frozen=True)
 class CurriculumConfig:
-    """Everything that defines a curriculum. ``seed`` is the teacher's random_state."""
+    """Everything that defines a curriculum. ``seed`` is the teacher's random_state.
+
+    ``environment``: optional labels of what the students train on, e.g.
+    ``{"id": "StumpTracks-v1", "walker": "default"}`` (the id carries the version). The
+    teacher ignores them; clients compare them so that a worker never joins a curriculum
+    made for another environment. None when not recorded (logs from before the field).
+    """
 
     name: str
     teacher: str
@@ -91,6 +97,17 @@ class CurriculumConfig:
     seed: int | None = 0
     reward_bounds: tuple[float, float] | None = None
     mastery_threshold: float | None = None
+    environment: dict[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        env = self.environment
+        if env is not None and not (
+            isinstance(env, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in env.items())
+        ):
+            raise TeacherError(
+                f"environment must be a mapping of strings to strings or None, got {env!r}"
+            )
 
     def make_teacher(self) -> Teacher:
         """A fresh teacher for this configuration (validates the hyper-parameters). A
@@ -126,6 +143,7 @@ class CurriculumConfig:
             "seed": self.seed,
             "reward_bounds": list(self.reward_bounds) if self.reward_bounds else None,
             "mastery_threshold": self.mastery_threshold,
+            "environment": None if self.environment is None else dict(self.environment),
         }
 
     @classmethod
@@ -141,6 +159,7 @@ class CurriculumConfig:
             mastery_threshold=(
                 None if d.get("mastery_threshold") is None else float(d["mastery_threshold"])
             ),
+            environment=None if d.get("environment") is None else dict(d["environment"]),
         )
 
 

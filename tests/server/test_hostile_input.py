@@ -83,6 +83,8 @@ NUL_BODIES: list[tuple[str, dict[str, Any], str]] = [
     ("", curriculum_body("nul-param", teacher_params={"fit_rate": 20, "criterion": "a\u0000"}),
      "teacher_params.criterion"),
     ("", curriculum_body("nul-param-key", teacher_params={"a\u0000": 1}), "teacher_params"),
+    ("", curriculum_body("nul-env", environment={"id": "StumpTracks-v1\u0000"}),
+     "environment"),
     ("", curriculum_body("big-param", teacher_params={"fit_rate": 2**64}),
      "teacher_params.fit_rate"),
     ("results", {"task_id": "T", "return": 1.0, "worker": "w\u0000"}, "worker"),
