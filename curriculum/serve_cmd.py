@@ -8,6 +8,7 @@ to the ``CURRICULUM_*`` environment variables, then to the defaults of
 from __future__ import annotations
 
 import errno
+import logging
 import socket
 from enum import StrEnum
 from pathlib import Path
@@ -141,6 +142,11 @@ def serve(
             access_log=settings.access_log,
             timeout_graceful_shutdown=settings.shutdown_timeout_s,
         )
+        # uvicorn announces its address only when it binds the socket itself.
+        host, port = sock.getsockname()[:2]
+        shown = f"[{host}]" if ":" in host else host
+        logging.getLogger("uvicorn.error").info(
+            "Uvicorn running on http://%s:%d (Press CTRL+C to quit)", shown, port)
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()
