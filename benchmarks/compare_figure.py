@@ -4,19 +4,25 @@ through ``curriculum toy`` logs and ``teacher.analysis.compare``.
     python benchmarks/compare_figure.py [--episodes 10000] [--seeds 3] [--out docs/img]
 
 Writes compare-mastery.png, compare-tasks.png and compare-final_mastery.md into --out
-(the logs go to a temporary folder) and prints the final-mastery table.
+(the logs go to a temporary folder), prints the final-mastery table and records it in
+benchmarks/RESULTS.md (section "compare-figure"; --no-write to skip).
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from curriculum._toy import run_toy
-from teacher.analysis import compare
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from curriculum._toy import run_toy  # noqa: E402
+from teacher.analysis import compare  # noqa: E402
 
 TEACHERS = ("random", "riac", "alp-gmm", "alp-gmm+")
 
@@ -26,6 +32,7 @@ def main() -> None:
     ap.add_argument("--episodes", type=int, default=10_000)
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--out", type=Path, default=Path("docs/img"))
+    ap.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     args = ap.parse_args()
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -38,9 +45,24 @@ def main() -> None:
         for name in ("mastery.png", "tasks.png", "final_mastery.md"):
             shutil.copy(logs / "figures" / name, args.out / f"compare-{name}")
     assert res.table is not None
+    seconds = time.perf_counter() - t0
     print(res.table[["group", "n", "text", "at"]].to_string(index=False))
     print(f"{len(TEACHERS) * args.seeds} runs of {args.episodes} episodes in "
-          f"{time.perf_counter() - t0:.0f} s; figures in {args.out}")
+          f"{seconds:.0f} s; figures in {args.out}")
+    if not args.no_write:
+        from benchmarks._results import markdown_table, write_section
+
+        rows = [[r.group, r.text, r.n] for r in res.table.itertuples()]
+        write_section("compare-figure", "Comparison figure: teachers on the toy student", f"""
+`python benchmarks/compare_figure.py` (also `make screenshots`): `curriculum toy` logs of
+{len(TEACHERS)} teachers x {args.seeds} seeds x {args.episodes:,} episodes (default
+hyper-parameters), compared with `teacher.analysis.compare`; the figures are
+`docs/img/compare-*.png` in the README. {seconds:.0f} s on the shared 2 cores.
+
+% of the 10 x 10 cells mastered at episode {args.episodes:,} (mean ± sd over seeds):
+
+{markdown_table(["teacher", "final mastery (%)", "seeds"], rows)}
+""")
 
 
 if __name__ == "__main__":
