@@ -73,7 +73,12 @@ def student(
     local: Annotated[bool, typer.Option(help="Start an embedded teacher server.")] = False,
     resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint.")] = False,
     paper_sac: Annotated[bool, typer.Option(help="The paper's SAC hyper-parameters.")] = False,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    progress: Annotated[
+        bool, typer.Option(help="Show a progress bar (on a terminal; else plain lines).")
+    ] = True,
+    progress_every: Annotated[
+        float, typer.Option(help="Seconds between plain progress lines (0: none).")
+    ] = 30.0,
 ) -> None:
     """Train one SB3 worker on tasks chosen by the teacher."""
     from curriculum._local import local_server
@@ -89,6 +94,7 @@ def student(
         eval_set=eval_set, eval_subset=eval_subset, eval_max_steps=eval_max_steps,
         checkpoint_every=checkpoint_every, token=token, resume=resume,
         max_episode_steps=max_episode_steps, max_seconds=max_seconds, progress=progress,
+        progress_every=progress_every,
         algo_kwargs=paper_sac_kwargs() if paper_sac else {},
     )
     try:
@@ -109,7 +115,35 @@ def student(
             summary = run_student(cfg)
     except (StudentError, TeacherError, ValueError) as exc:
         _fail(str(exc))
-    typer.echo(json.dumps(summary.__dict__))
+    for line in _student_report(summary, cfg.server if not local else None):
+        typer.echo(line)
+
+
+def _student_report(summary: Any, server: str | None) -> list[str]:
+    """What a stopped worker says last: how it ended and where everything is."""
+    run = Path(summary.run_dir)
+    head = ("finished its steps" if not summary.stopped_early
+            else f"stopped early ({summary.stop_reason})")
+    lines = [f"worker {head} at step {summary.steps}"]
+    lines.append(
+        f"  checkpoint: {summary.checkpoint} (continue with --resume)" if summary.checkpoint
+        else "  checkpoint: not saved (stopped at once); --resume continues from the last one"
+    )
+    lines.append(f"  episodes: this worker reported {summary.episodes_reported}; the "
+                 f"curriculum now holds {summary.episodes} from all its workers")
+    if summary.mastery:
+        step, pct = summary.mastery[-1]
+        lines.append(f"  last evaluation: {pct:.1f}% of test tasks mastered at step {step}")
+    if summary.stopped_early and summary.stop_reason.startswith("signal"):
+        lines.append("  final evaluation: skipped (stopped by a signal)")
+    if server:
+        lines.append(f"  event log: on the server {server}, curriculum "
+                     f"{summary.curriculum_id} (GET /v1/curricula/{summary.curriculum_id}"
+                     "/events)")
+    elif (run / "events.jsonl").exists():
+        lines.append(f"  event log: {run / 'events.jsonl'}")
+    lines.append(f"  summary: {run / 'summary.json'}")
+    return lines
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -14,6 +15,8 @@ import pydantic
 
 from server import schemas
 from students.errors import InvalidConfigError, TeacherRequestError, TeacherUnreachableError
+
+_log = logging.getLogger("students.client")
 
 __all__ = ["Task", "TeacherClient"]
 
@@ -98,6 +101,11 @@ class TeacherClient:
                     return resp
                 last = f"HTTP {resp.status_code}: {_detail(resp)}"
             if attempt < self.retries:
+                # Say so: a worker that waits on an unreachable server must not look hung.
+                _log.warning(
+                    "teacher server %s: %s %s failed (%s); retry %d of %d in %.1f s",
+                    self.url, method, path, last, attempt + 1, self.retries, delay,
+                )
                 time.sleep(delay)
                 delay = min(delay * 2, self.max_backoff)
         raise TeacherUnreachableError(

@@ -78,6 +78,9 @@ class MasteryEvalCallback(BaseCallback):
         self.mean_returns: list[tuple[int, float]] = []  # (step, mean test return)
         self._env: gym.Env | None = None
         self._last = 0
+        # Set when the worker is stopped by a signal: a full test set can take a minute,
+        # longer than a container's grace period, so the final evaluation is skipped.
+        self.skip_final = False
 
     def _on_step(self) -> bool:
         if self.num_timesteps - self._last >= self.eval_every:
@@ -86,6 +89,8 @@ class MasteryEvalCallback(BaseCallback):
         return True
 
     def _on_training_end(self) -> None:
+        if self.skip_final:
+            return
         if not self.history or self.history[-1][0] != self.num_timesteps:
             self.evaluate()
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import signal
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from students.errors import InvalidConfigError, TeacherRequestError
 from students.evaluation import MasteryEvalCallback
 from students.progress import ProgressCallback
 from students.sources import HttpTaskSource, LocalTaskSource, TaskSource
+from students.stopping import StopNow, StopOnSignal, signals_stop
 from students.wrappers import CurriculumWrapper
 from teacher import (
     Curriculum,
@@ -60,22 +63,10 @@ class StudentSummary:
     mastery: list[tuple[int, float]] = field(default_factory=list)
     test_returns: list[tuple[int, float]] = field(default_factory=list)
     stopped_early: bool = False
+    stop_reason: str = "finished its steps"
+    interrupted: bool = False
+    checkpoint: str = ""
     run_dir: str = ""
-
-
-class _StopOnSignal(BaseCallback):
-    """Ends ``learn()`` cleanly after SIGINT/SIGTERM or a wall-time budget (the worker
-    then checkpoints)."""
-
-    def __init__(self, max_seconds: float | None = None) -> None:
-        super().__init__()
-        self.requested = False
-        self.deadline = None if max_seconds is None else time.monotonic() + max_seconds
-
-    def _on_step(self) -> bool:
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            self.requested = True
-        return not self.requested
 
 
 class _Checkpoint(BaseCallback):
@@ -88,6 +79,10 @@ class _Checkpoint(BaseCallback):
             self._last = self.num_timesteps
             self.save()
         return True
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def _curriculum_config(cfg: StudentConfig) -> dict[str, Any]:
@@ -128,6 +123,10 @@ def _make_env_fn(cfg: StudentConfig, source_factory: Callable[[], TaskSource]):
     env_id, walker, cap = cfg.env_id, cfg.walker, cfg.max_episode_steps
 
     def make() -> gym.Env:
+        if multiprocessing.parent_process() is not None:
+            # A SubprocVecEnv child: a terminal's Ctrl-C reaches the whole process group;
+            # the parent alone decides how to stop, and closes its children.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         kwargs: dict[str, Any] = {"walker": walker}
         if cap is not None:
             kwargs["max_episode_steps"] = cap
@@ -239,6 +238,19 @@ def _build_model(cfg: StudentConfig, vec: VecEnv, checkpoint: Path) -> BaseAlgor
     return cls("MlpPolicy", vec, seed=cfg.seed, device="cpu", verbose=0, **kwargs)
 
 
+def _say_rollout(cfg: StudentConfig, model: BaseAlgorithm, start: int) -> None:
+    """On-policy algorithms collect whole rollouts: say how far past --steps it goes."""
+    n_steps = getattr(model, "n_steps", None)
+    if cfg.algo != "ppo" or not isinstance(n_steps, int):
+        return
+    chunk = n_steps * cfg.n_envs
+    remaining = max(0, cfg.steps - start)
+    actual = start + -(-remaining // chunk) * chunk
+    if actual != cfg.steps:
+        _say(f"note: PPO collects whole rollouts of {chunk} steps ({n_steps} x "
+             f"{cfg.n_envs} envs), so --steps {cfg.steps} trains to step {actual}")
+
+
 def run_student(cfg: StudentConfig) -> StudentSummary:
     """Train one worker as configured; returns what happened. SIGINT/SIGTERM stop it
     cleanly: a checkpoint is saved and queued reports are flushed."""
@@ -258,6 +270,7 @@ def run_student(cfg: StudentConfig) -> StudentSummary:
     checkpoint = cfg.run_dir / "checkpoints" / "model.zip"
     model = _build_model(cfg, vec, checkpoint)
     start_steps = int(model.num_timesteps)
+    _say_rollout(cfg, model, start_steps)
 
     def save() -> None:
         checkpoint.parent.mkdir(parents=True, exist_ok=True)
@@ -265,7 +278,7 @@ def run_student(cfg: StudentConfig) -> StudentSummary:
         if hasattr(model, "save_replay_buffer"):
             model.save_replay_buffer(checkpoint.with_name("replay_buffer.pkl"))
 
-    stop = _StopOnSignal(cfg.max_seconds)
+    stop = StopOnSignal(cfg.max_seconds)
     callbacks: list[BaseCallback] = [stop, _Checkpoint(cfg.checkpoint_every, save)]
     evaluator = None
     if cfg.eval_every >= 0:
@@ -281,36 +294,48 @@ def run_student(cfg: StudentConfig) -> StudentSummary:
         )
         callbacks.append(evaluator)
     progress = ProgressCallback(cfg.steps, start_steps, backend.status, enabled=cfg.progress,
-                                evaluator=evaluator)
+                                evaluator=evaluator, line_seconds=cfg.progress_every)
     callbacks.append(progress)
 
-    def on_signal(signum: int, _frame: Any) -> None:
-        stop.requested = True
-
-    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    started = time.monotonic()
-    try:
-        remaining = max(0, cfg.steps - start_steps)
-        if remaining:
-            model.learn(remaining, callback=CallbackList(callbacks),
-                        reset_num_timesteps=not cfg.resume)
-        save()
-        reported = sum(int(n) for n in vec.get_attr("episodes_reported"))
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
-        vec.close()  # closes the wrappers: queued reports are flushed
+    def skip_final() -> None:
         if evaluator is not None:
-            evaluator.close()
-        status = backend.status()
-        backend.close()
+            evaluator.skip_final = True
+
+    started = time.monotonic()
+    interrupted, saved = False, False
+    with signals_stop(stop, on_first=skip_final):
+        try:
+            remaining = max(0, cfg.steps - start_steps)
+            if remaining:
+                model.learn(remaining, callback=CallbackList(callbacks),
+                            reset_num_timesteps=not cfg.resume)
+            save()
+            saved = True
+        except StopNow:
+            interrupted = True
+        finally:
+            progress.close()
+            if stop.requested:
+                _say("flushing queued reports to the teacher...")
+            reported = sum(int(n) for n in vec.get_attr("episodes_reported"))
+            vec.close()  # closes the wrappers: queued reports are flushed
+            if evaluator is not None:
+                evaluator.close()
+            try:
+                status = backend.status()
+            except Exception as exc:  # noqa: BLE001 - the summary must still be written
+                _say(f"could not read the curriculum's counts: {exc}")
+                status = {}
+            backend.close()
     episodes = int(status.get("counts", {}).get("results", 0))
     summary = StudentSummary(
         curriculum_id=backend.curriculum_id, steps=int(model.num_timesteps),
         episodes=episodes, episodes_reported=reported,
         mastery=list(evaluator.history) if evaluator else [],
         test_returns=list(evaluator.mean_returns) if evaluator else [],
-        stopped_early=stop.requested, run_dir=str(cfg.run_dir),
+        stopped_early=stop.requested, stop_reason=stop.reason or "finished its steps",
+        interrupted=interrupted, checkpoint=str(checkpoint) if saved else "",
+        run_dir=str(cfg.run_dir),
     )
     (cfg.run_dir / "summary.json").write_text(json.dumps({
         **summary.__dict__, "wall_seconds": time.monotonic() - started,

@@ -88,6 +88,9 @@ def test_server_down_at_start_is_a_clear_error(tmp_path):
     done = run_worker(worker_cmd(url, tmp_path / "w", "--steps", "100"), timeout=120)
     assert done.returncode == 2
     assert f"teacher server {url} unreachable" in done.stderr
+    # ... and while it retried, it said so (not 20 s of silence).
+    assert f"teacher server {url}: POST /v1/curricula failed" in done.stderr
+    assert "retry 1 of 8 in 0.2 s" in done.stderr
 
 
 def test_bad_options_name_the_option(tmp_path):
