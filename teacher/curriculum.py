@@ -27,10 +27,18 @@ from teacher.events import (
     CurriculumConfig,
     EvaluationEvent,
     Event,
+    ExpiredEvent,
     FitEvent,
     ResultEvent,
     TaskEvent,
     utc_now,
+)
+from teacher.leases import (
+    EvaluationKey,
+    evaluation_key,
+    keys_from_json,
+    keys_to_json,
+    overdue_tasks,
 )
 
 __all__ = ["Curriculum", "ResultIn", "EvaluationIn", "ReportOutcome", "replay"]
@@ -102,6 +110,10 @@ class Curriculum:
         self.clock = clock
         self.seq = 0
         self.pending: dict[str, dict[str, float]] = {}
+        self.issued: dict[str, str] = {}  # pending task id -> issue time (its lease)
+        self.expired: dict[str, dict[str, float]] = {}  # expired, not reported (yet)
+        self.evaluated: dict[EvaluationKey, float] = {}
+        self.n_expired = 0
         self.reported: dict[str, float] = {}
         self.requests = RequestMemory(self.REMEMBERED_TASKS)
         self.n_tasks = 0
@@ -154,6 +166,7 @@ class Curriculum:
 
     def _apply_task(self, e: TaskEvent) -> None:
         self.pending[e.task_id] = e.params
+        self.issued[e.task_id] = e.time
         self.n_tasks += 1
         if e.request_id is not None:
             self.requests.add(e)
@@ -183,7 +196,7 @@ class Curriculum:
                     )
                 dup.append(True)
                 continue
-            if r.task_id not in self.pending:
+            if r.task_id not in self.pending and r.task_id not in self.expired:
                 raise UnknownTaskIdError(
                     f"{where}.task_id {r.task_id!r} was never issued by this curriculum"
                 )
@@ -199,7 +212,8 @@ class Curriculum:
             if is_dup:
                 continue
             seq, time = self._next()
-            e = ResultEvent(seq, time, r.task_id, self.pending[r.task_id],
+            params = self.pending.get(r.task_id) or self.expired[r.task_id]
+            e = ResultEvent(seq, time, r.task_id, params,
                             float(r.episode_return), r.length, r.worker)
             self._apply_result(e)
             events.append(e)
@@ -211,8 +225,34 @@ class Curriculum:
         self.teacher.observe(e.params, e.episode_return)
         if e.task_id is not None:
             self.pending.pop(e.task_id, None)
+            self.issued.pop(e.task_id, None)
+            self.expired.pop(e.task_id, None)
             self.reported[e.task_id] = e.episode_return
         self.n_results += 1
+
+    # -- leases (see teacher.leases) ------------------------------------------------------
+    def expire_tasks(self, lease_seconds: float, now: str | None = None) -> list[ExpiredEvent]:
+        """End the pending tasks issued ``lease_seconds`` or more before ``now`` (default:
+        the clock); returns the ``expired`` event, or nothing if none ran out."""
+        if isinstance(lease_seconds, bool) or not isinstance(lease_seconds, int | float) or (
+            not lease_seconds > 0
+        ):
+            raise TeacherError(f"lease_seconds must be a positive number, got {lease_seconds!r}")
+        ids = overdue_tasks(self.issued, now or self.clock(), lease_seconds)
+        if not ids:
+            return []
+        seq, time = self._next()
+        e = ExpiredEvent(seq, time, tuple(ids), float(lease_seconds))
+        self._apply_expired(e)
+        return [e]
+
+    def _apply_expired(self, e: ExpiredEvent) -> None:
+        for tid in e.task_ids:
+            params = self.pending.pop(tid, None)
+            self.issued.pop(tid, None)
+            if params is not None:
+                self.expired[tid] = params
+                self.n_expired += 1
 
     # -- fits -----------------------------------------------------------------------------
     def install_fit(self, fit: FitResult) -> FitEvent:
@@ -229,6 +269,7 @@ class Curriculum:
     def record_evaluations(self, evaluations: Sequence[EvaluationIn]) -> list[EvaluationEvent]:
         """Store test episodes (validated as a whole first); never fed to the teacher."""
         parsed = []
+        batch: dict[EvaluationKey, float] = {}
         for i, ev in enumerate(evaluations):
             where = f"evaluations[{i}]"
             params = self.teacher.space.to_dict(
@@ -239,7 +280,17 @@ class Curriculum:
                 isinstance(ev.step, bool) or not isinstance(ev.step, int) or ev.step < 0
             ):
                 raise TeacherError(f"{where}.step must be a non-negative integer, got {ev.step!r}")
-            parsed.append((params, ret, ev))
+            key = evaluation_key(ev.test_set, ev.step, ev.worker, params)
+            prior = None if key is None else self.evaluated.get(key, batch.get(key))
+            if prior is not None and prior != ret:
+                raise ResultConflictError(
+                    f"{where}: this evaluation (test set {ev.test_set!r}, step {ev.step}, "
+                    f"worker {ev.worker!r}) was already stored with return {prior!r}, got {ret!r}"
+                )
+            if prior is None:
+                if key is not None:
+                    batch[key] = ret
+                parsed.append((params, ret, ev))
         out = []
         thr = self.config.mastery_threshold
         for params, ret, ev in parsed:
@@ -252,6 +303,9 @@ class Curriculum:
 
     def _apply_evaluation(self, e: EvaluationEvent) -> None:
         self.n_evaluations += 1
+        key = evaluation_key(e.test_set, e.step, e.worker, e.params)
+        if key is not None:
+            self.evaluated[key] = e.episode_return
         if e.mastered is not None:
             cell = self.mastery.setdefault((e.test_set, e.step), [0, 0])
             cell[0] += int(e.mastered)
@@ -290,6 +344,8 @@ class Curriculum:
             self._apply_result(e)
         elif isinstance(e, EvaluationEvent):
             self._apply_evaluation(e)
+        elif isinstance(e, ExpiredEvent):
+            self._apply_expired(e)
         elif isinstance(e, FitEvent):
             self.teacher.install_fit(e.fit)
             self.n_fits += 1
@@ -320,7 +376,8 @@ class Curriculum:
 
     # -- snapshots ------------------------------------------------------------------------
     #: 2 added ``requests``; a version-1 state (from before request ids) has none.
-    STATE_FORMAT_VERSION = 2
+    #: 3 added ``issued``, ``expired``, ``evaluated`` (leases, idempotent evaluations).
+    STATE_FORMAT_VERSION = 3
 
     def state_dict(self) -> dict[str, Any]:
         """The whole curriculum after event ``seq`` (configuration, teacher and books) as
@@ -333,6 +390,10 @@ class Curriculum:
             "pending": {k: dict(v) for k, v in self.pending.items()},
             "reported": dict(self.reported),
             "requests": self.requests.to_json(),
+            "issued": dict(self.issued),
+            "expired": {k: dict(v) for k, v in self.expired.items()},
+            "n_expired": self.n_expired,
+            "evaluated": keys_to_json(self.evaluated),
             "counts": {"tasks": self.n_tasks, "results": self.n_results,
                        "evaluations": self.n_evaluations, "fits": self.n_fits},
             "last_fit_time": self.last_fit_time,
@@ -352,10 +413,15 @@ class Curriculum:
         one. Raises TeacherError naming the problem if the state is malformed."""
         if isinstance(state, dict) and state.get("format_version") == 1:
             state = {**state, "format_version": 2, "requests": []}  # no request ids then
+        if isinstance(state, dict) and state.get("format_version") == 2:
+            # No issue times then: their leases start when the state is loaded.
+            state = {**state, "format_version": 3, "expired": {}, "n_expired": 0,
+                     "issued": {k: clock() for k in state.get("pending", {})},
+                     "evaluated": []}
         if not isinstance(state, dict) or state.get("format_version") != cls.STATE_FORMAT_VERSION:
             got = state.get("format_version") if isinstance(state, dict) else type(state).__name__
             raise TeacherError(
-                f"curriculum state format_version must be {cls.STATE_FORMAT_VERSION} (or 1), "
+                f"curriculum state format_version must be {cls.STATE_FORMAT_VERSION} (or 1, 2), "
                 f"got {got!r}"
             )
         try:
@@ -367,6 +433,11 @@ class Curriculum:
                            for k, p in state["pending"].items()}
             cur.reported = {str(k): float(v) for k, v in state["reported"].items()}
             cur.requests.load_json(state["requests"])
+            cur.issued = {str(k): str(v) for k, v in state["issued"].items()}
+            cur.expired = {str(k): {str(n): float(v) for n, v in p.items()}
+                           for k, p in state["expired"].items()}
+            cur.n_expired = int(state["n_expired"])
+            cur.evaluated = keys_from_json(state["evaluated"])
             counts = state["counts"]
             cur.n_tasks = int(counts["tasks"])
             cur.n_results = int(counts["results"])
@@ -385,6 +456,7 @@ class Curriculum:
     def counts(self) -> dict[str, int]:
         return {
             "tasks": self.n_tasks, "results": self.n_results, "pending": len(self.pending),
+            "expired": self.n_expired,
             "evaluations": self.n_evaluations, "fits": self.n_fits,
         }
 

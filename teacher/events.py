@@ -40,6 +40,7 @@ from teacher.space import TaskSpace
 
 __all__ = [
     "SCHEMA_VERSION",
+    "ExpiredEvent",
     "UPGRADES",
     "CurriculumConfig",
     "CreatedEvent",
@@ -56,7 +57,7 @@ __all__ = [
     "utc_now",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _v1_to_v2(d: dict[str, Any]) -> dict[str, Any]:
@@ -64,8 +65,15 @@ def _v1_to_v2(d: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
+def _v2_to_v3(d: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 added the ``expired`` event (task leases); older logs have none."""
+    return d
+
+
 #: version -> the function turning an event object of that version into the next one.
-UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: _v1_to_v2, 2: _v2_to_v3,
+}
 
 
 @functools.lru_cache(maxsize=4)
@@ -236,7 +244,21 @@ class FitEvent:
     type: str = "fit"
 
 
-Event = Union[CreatedEvent, TaskEvent, ResultEvent, EvaluationEvent, FitEvent]  # noqa: UP007
+@dataclass(frozen=True)
+class ExpiredEvent:
+    """Pending tasks whose lease (``lease_seconds`` from their issue) ran out unreported;
+    they are no longer pending (a late result is still accepted)."""
+
+    seq: int
+    time: str
+    task_ids: tuple[str, ...]
+    lease_seconds: float
+    type: str = "expired"
+
+
+Event = Union[  # noqa: UP007
+    CreatedEvent, TaskEvent, ResultEvent, EvaluationEvent, FitEvent, ExpiredEvent
+]
 
 
 def event_to_json(e: Event) -> dict[str, Any]:
@@ -261,6 +283,8 @@ def event_to_json(e: Event) -> dict[str, Any]:
         out["return"] = e.episode_return
     elif isinstance(e, FitEvent):
         out.update(episode=e.episode, fit=e.fit.to_json())
+    elif isinstance(e, ExpiredEvent):
+        out.update(task_ids=list(e.task_ids), lease_seconds=e.lease_seconds)
     return out
 
 
@@ -331,6 +355,12 @@ def event_from_json(d: Any) -> Event:
     if kind == "fit":
         fit = FitResult.from_json(_need(d, "fit", (dict,)))
         return FitEvent(seq, time, int(_need(d, "episode", (int,))), fit)
+    if kind == "expired":
+        ids = _need(d, "task_ids", (list,))
+        if not ids or not all(isinstance(i, str) for i in ids):
+            raise ValueError(f"field 'task_ids' must be a non-empty list of strings, got {ids!r}")
+        lease = _need(d, "lease_seconds", (int, float))
+        return ExpiredEvent(seq, time, tuple(ids), float(lease))
     raise ValueError(f"unknown event type {kind!r}")
 
 

@@ -6,7 +6,7 @@ Column layout (the server writes the same with :func:`events_to_parquet`):
 column                    type      content
 ========================  ========  ===================================================
 ``seq``                   int64     1, 2, 3, ... without gaps
-``type``                  string    created / task / result / evaluation / fit
+``type``                  string    created / task / result / evaluation / fit / expired
 ``time``                  string    ISO 8601 UTC, exactly as in the JSON-lines log
 ``schema_version``        int32     the event schema version (teacher.SCHEMA_VERSION)
 ``payload``               string    JSON object of every other field of the event
