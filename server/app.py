@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, store: EventStore | None = None
             snapshot_every=settings.snapshot_every,
             fit_workers=settings.fit_workers,
             heartbeat_s=settings.follow_heartbeat_s,
+            task_lease_s=settings.task_lease_s,
             observe_fit=metrics.fit_duration.observe,
             observe_commit=metrics.observe_commit,
         )

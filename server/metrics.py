@@ -36,6 +36,7 @@ class CurriculumStats:
     tasks: int
     results: int
     pending: int
+    expired: int
     evaluations: int
     fits: int
     fits_behind: int
@@ -56,6 +57,10 @@ class _CurriculaCollector(Collector):
             ),
             "evaluations": CounterMetricFamily(
                 "curriculum_evaluations", "Evaluation episodes stored", labels=label
+            ),
+            "expired": CounterMetricFamily(
+                "curriculum_expired_tasks", "Tasks whose lease ran out unreported",
+                labels=label,
             ),
             "fits": CounterMetricFamily("curriculum_fits", "Fits installed", labels=label),
             "fits_coalesced": CounterMetricFamily(

@@ -197,8 +197,15 @@ class CurriculumConfigOut(BaseModel):
 class Counts(BaseModel):
     tasks: int = Field(description="tasks issued")
     results: int = Field(description="results accepted (fed to the teacher)")
-    pending: int = Field(description="tasks issued and not yet reported")
-    evaluations: int
+    pending: int = Field(
+        description="tasks issued, not yet reported and within their lease "
+        "(CURRICULUM_TASK_LEASE_S)"
+    )
+    expired: int = Field(
+        0, description="tasks whose lease ran out unreported (a late result is still "
+        "accepted)"
+    )
+    evaluations: int = Field(description="evaluation episodes stored (each once)")
     fits: int = Field(description="fits installed")
 
 
@@ -319,7 +326,8 @@ class EvaluationBatchIn(_In):
 
 
 class EvaluationsOut(BaseModel):
-    accepted: int
+    accepted: int = Field(description="evaluations stored")
+    duplicates: int = Field(0, description="evaluations already stored with the same return")
     mastery: list[MasteryRow] = Field(
         description="% of evaluations whose return exceeds the mastery threshold, per "
         "(test_set, step); empty without a threshold"

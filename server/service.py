@@ -53,7 +53,9 @@ class CurriculumService:
 
     store: the event store. snapshot_every: events between snapshots of a curriculum.
     fit_workers: processes computing fits. heartbeat_s: idle time after which a followed
-    event stream sends an empty line. observe_*: optional metric hooks.
+    event stream sends an empty line. task_lease_s: seconds before a pending task
+    expires (checked at each task request and report; 0: never). observe_*: optional
+    metric hooks.
     """
 
     def __init__(
@@ -63,12 +65,14 @@ class CurriculumService:
         snapshot_every: int = 50_000,
         fit_workers: int = 1,
         heartbeat_s: float = 15.0,
+        task_lease_s: float = 0.0,
         observe_fit: Callable[[float], None] | None = None,
         observe_commit: Callable[[float, int], None] | None = None,
     ):
         self.store = store
         self.snapshot_every = snapshot_every
         self.heartbeat_s = heartbeat_s
+        self.task_lease_s = task_lease_s
         self._observe_fit = observe_fit
         self._observe_commit = observe_commit
         self._fits = FitRunner(fit_workers)
@@ -229,7 +233,7 @@ class CurriculumService:
                 events: list[Event] = []
                 tasks = live.cur.issue_tasks(count, request_id)  # the same, or a conflict
             else:
-                events = self._install_ready_fit(live)
+                events = self._expire_leases(live) + self._install_ready_fit(live)
                 tasks = live.cur.issue_tasks(count, request_id)
                 events.extend(tasks)
             ticket = self._append(live, events)
@@ -242,7 +246,7 @@ class CurriculumService:
         async with live.lock:
             await self._ensure_sound(live)
             live.cur.check_results(results)  # raises before anything changes
-            events = self._install_ready_fit(live)
+            events = self._expire_leases(live) + self._install_ready_fit(live)
             outcome = live.cur.report(results)
             # Even with nothing new this waits for earlier writes: a duplicate is only
             # acknowledged once the original is durable.
@@ -261,6 +265,10 @@ class CurriculumService:
             ticket = self._append(live, list(events))
         await ticket
         return events
+
+    def _expire_leases(self, live: LiveCurriculum) -> list[Event]:
+        """The ``expired`` event of tasks whose lease ran out (teacher.leases)."""
+        return list(live.cur.expire_tasks(self.task_lease_s)) if self.task_lease_s else []
 
     def _append(self, live: LiveCurriculum, events: list[Event]) -> asyncio.Future[None]:
         ticket = self.writer.append(live.id, events)

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     )
     fit_workers: int = Field(1, ge=1, le=64, description="processes computing GMM fits")
     max_body_bytes: int = Field(1_048_576, ge=1024)
+    task_lease_s: float = Field(
+        3600.0, ge=0,
+        description="seconds a pending task stays pending without a result; then an "
+        "'expired' event ends it at the curriculum's next write (0: never expire)",
+    )
     follow_heartbeat_s: float = Field(15.0, gt=0)
     shutdown_timeout_s: int = Field(5, ge=0)
     access_log: bool = False

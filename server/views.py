@@ -91,6 +91,6 @@ def stats(live: LiveCurriculum) -> CurriculumStats:
     c = live.cur
     return CurriculumStats(
         name=live.name, tasks=c.n_tasks, results=c.n_results, pending=len(c.pending),
-        evaluations=c.n_evaluations, fits=c.n_fits, fits_behind=live.fits_behind,
-        fits_coalesced=live.coalesced,
+        expired=c.n_expired, evaluations=c.n_evaluations, fits=c.n_fits,
+        fits_behind=live.fits_behind, fits_coalesced=live.coalesced,
     )

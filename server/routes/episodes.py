@@ -59,16 +59,19 @@ async def report_results(
                     media_type="application/json")
 
 
-@router.post("/evaluations", responses=_ERRORS)
+@router.post("/evaluations", responses={**_ERRORS, 409: {"model": ErrorOut}})
 async def record_evaluations(
     curriculum_id: CurriculumId, request: Request, body: EvaluationBatchIn
 ) -> EvaluationsOut:
-    """Store test episodes (never fed to the teacher); answers the mastery summary."""
+    """Store test episodes (never fed to the teacher); answers the mastery summary.
+    An evaluation is (test_set, step, worker, params): sent again with the same return
+    it counts as a duplicate and is not stored twice; with another return it is a 409
+    (evaluations without a step are always stored)."""
     service = service_of(request)
     events = await service.record_evaluations(
         curriculum_id,
         [teacher.EvaluationIn(e.params, e.episode_return, e.test_set, e.step, e.worker)
          for e in body.evaluations],
     )
-    return EvaluationsOut(accepted=len(events),
+    return EvaluationsOut(accepted=len(events), duplicates=len(body.evaluations) - len(events),
                           mastery=mastery_rows(service.get(curriculum_id)))

@@ -49,8 +49,8 @@ def test_create_returns_201_with_config_and_counts(client: TestClient) -> None:
         "seed": 7, "reward_bounds": [-150.0, 350.0], "mastery_threshold": 230.0,
         "environment": None,
     }
-    assert body["counts"] == {"tasks": 0, "results": 0, "pending": 0, "evaluations": 0,
-                              "fits": 0}
+    assert body["counts"] == {"tasks": 0, "results": 0, "pending": 0, "expired": 0,
+                              "evaluations": 0, "fits": 0}
     assert body["seq"] == 1 and body["gmm"] is None and body["last_fit_time"] is None
 
 
@@ -321,7 +321,7 @@ def test_evaluations_are_stored_summarised_and_never_fed_to_the_teacher(
     ]}
     r = client.post(url, json=body)
     assert r.status_code == 200
-    assert r.json() == {"accepted": 3, "mastery": [
+    assert r.json() == {"accepted": 3, "duplicates": 0, "mastery": [
         {"test_set": "grid", "step": 1000, "evaluated": 2, "mastered": 1, "mastery_pct": 50.0},
         {"test_set": "grid", "step": 2000, "evaluated": 1, "mastered": 1, "mastery_pct": 100.0},
     ]}
@@ -344,7 +344,7 @@ def test_evaluations_without_threshold_have_no_mastery(client: TestClient) -> No
     cid = create(client, "nothr", mastery_threshold=None)
     r = client.post(f"/v1/curricula/{cid}/evaluations", json={"evaluations": [
         {"params": {"stump_height": 0, "obstacle_spacing": 0}, "return": 1}]})
-    assert r.json() == {"accepted": 1, "mastery": []}
+    assert r.json() == {"accepted": 1, "duplicates": 0, "mastery": []}
     assert client.get(f"/v1/curricula/{cid}").json()["latest_mastery_pct"] is None
 
 
