@@ -142,6 +142,7 @@ def serve(
             access_log=settings.access_log,
             timeout_graceful_shutdown=settings.shutdown_timeout_s,
         )
+        _share_uvicorn_console("server")
         # uvicorn announces its address only when it binds the socket itself.
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
@@ -150,6 +151,17 @@ def serve(
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()
+
+
+def _share_uvicorn_console(name: str) -> None:
+    """Send the ``name`` logger's lines (e.g. where the store is) to uvicorn's console
+    handler at uvicorn's level: uvicorn configures only its own loggers."""
+    ours, theirs = logging.getLogger(name), logging.getLogger("uvicorn")
+    ours.setLevel(logging.getLogger("uvicorn.error").level)
+    for handler in theirs.handlers:
+        if handler not in ours.handlers:
+            ours.addHandler(handler)
+    ours.propagate = not theirs.handlers
 
 
 def _settings(given: dict[str, Any]) -> Settings:

@@ -78,3 +78,10 @@ def test_help_offers_the_token_file(tmp_path: Path) -> None:
     done = serve(tmp_path, "--help")
     text = " ".join(done.stdout.replace("│", " ").split())
     assert "--token-file" in text and "process list" in text
+
+
+def test_the_start_up_line_says_where_the_store_is(server_factory) -> None:
+    """The service's own log lines (the ``server`` logger) reach the console."""
+    server = server_factory(CURRICULUM_LOG_LEVEL="info")
+    logs = server.logs()
+    assert "serving 0 curricula from" in logs and server.db.name in logs, logs
