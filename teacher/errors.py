@@ -51,3 +51,7 @@ class UnknownTaskIdError(TeacherError):
 
 class ResultConflictError(TeacherError):
     """A task id was already reported with a different return."""
+
+
+class FitError(TeacherError):
+    """A mixture could not be fitted to finite parameters (never installed or logged)."""
