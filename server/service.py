@@ -8,6 +8,10 @@ and releases the lock; it is answered once the writer has committed those events
 is rebuilt from the store before its next request, so memory never runs ahead of the log.
 Fits run in worker processes and are installed at the first request after they complete;
 that position is their ``fit`` event.
+
+A curriculum whose stored history cannot be loaded (a damaged log, an unreadable event)
+does not stop the others: it is reported as failed (named, with the reason) in /healthz
+and its requests answer 503, while every other curriculum serves.
 """
 
 from __future__ import annotations
@@ -25,8 +29,16 @@ from server.errors import (
     UnavailableError,
 )
 from server.fitting import FitRunner
+from server.health import (
+    LOAD_ERRORS,
+    FailedCurriculum,
+    Health,
+    StoreProbe,
+    chain_sigterm,
+    load_checked,
+)
 from server.live import LiveCurriculum
-from server.loading import load_curriculum, task_id_prefix
+from server.loading import task_id_prefix
 from server.spec import CurriculumSpec, build_config, config_diff
 from server.store import EventRow, EventStore
 from server.writer import Writer
@@ -77,6 +89,9 @@ class CurriculumService:
         self._names_lock = asyncio.Lock()
         self._writer: Writer | None = None
         self._stopping = False
+        self._draining = False  # SIGTERM: followed streams end, requests still served
+        self._failed: dict[str, FailedCurriculum] = {}
+        self._store_probe = StoreProbe(store)
         self.fit_failures = 0
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -90,7 +105,11 @@ class CurriculumService:
         records = await asyncio.to_thread(self.store.curricula)
         catch_up: list[LiveCurriculum] = []
         for rec in records:
-            loaded = await asyncio.to_thread(load_curriculum, self.store, rec)
+            try:
+                loaded = await asyncio.to_thread(load_checked, self.store, rec)
+            except LOAD_ERRORS as exc:
+                self._fail(rec.id, rec.name, exc)
+                continue
             cur = loaded.curriculum
             live = LiveCurriculum(rec.id, rec.name, rec.created, cur,
                                   committed_seq=cur.seq, snapshot_seq=loaded.snapshot_seq)
@@ -107,9 +126,37 @@ class CurriculumService:
         for live in self._live.values():
             self._schedule_fit(live)
 
+    def _fail(self, cid: str, name: str, exc: BaseException) -> None:
+        reason = f"{type(exc).__name__}: {exc}"
+        self._failed[cid] = FailedCurriculum(cid, name, reason)
+        log.error("curriculum %s (%s) cannot be served and is left out; the others serve: %s",
+                  cid, name, reason)
+
+    @property
+    def failed(self) -> list[FailedCurriculum]:
+        """Stored curricula that failed to load (oldest first)."""
+        return list(self._failed.values())
+
+    def watch_sigterm(self) -> None:
+        """On SIGTERM, end followed event streams at once (cleanly, between events)
+        before uvicorn's graceful shutdown, which would otherwise wait for those endless
+        responses and abort them after its timeout (call from the app's startup)."""
+        chain_sigterm(self.drain)
+
+    async def health(self) -> Health:
+        """For /healthz: store writability and claim (cheap), failed curricula."""
+        return await self._store_probe.check(self._writer, self.failed)
+
+    def drain(self) -> None:
+        """End every followed event stream (shutdown begins); other requests still run."""
+        self._draining = True
+        for live in self._live.values():
+            live.notify()
+
     async def stop(self) -> None:
         """Snapshot what changed, write everything queued, stop the fit workers."""
         self._stopping = True
+        self.drain()
         writer = self._writer
         try:
             if writer is None:
@@ -119,7 +166,7 @@ class CurriculumService:
                 async with live.lock:
                     if not live.broken and live.cur.seq > live.snapshot_seq:
                         self._snapshot(live)
-            writer.close()
+            await writer.aclose()
             self._writer = None
         finally:
             self._fits.shutdown()
@@ -135,6 +182,12 @@ class CurriculumService:
     def get(self, curriculum_id: str) -> LiveCurriculum:
         live = self._live.get(curriculum_id)
         if live is None:
+            failed = self._failed.get(curriculum_id)
+            if failed is not None:
+                raise UnavailableError(
+                    f"curriculum_id {curriculum_id!r} ({failed.name!r}): its stored history "
+                    f"could not be loaded, so it is not served ({failed.reason})"
+                )
             raise CurriculumNotFoundError(f"curriculum_id {curriculum_id!r}: no such curriculum")
         return live
 
@@ -162,6 +215,12 @@ class CurriculumService:
         config = build_config(spec)
         writer = self.writer
         async with self._names_lock:
+            taken = [f for f in self._failed.values() if f.name == config.name]
+            if taken:
+                raise UnavailableError(
+                    f"name: {config.name!r} belongs to stored curriculum {taken[0].id!r}, "
+                    "which could not be loaded (see /healthz); choose another name"
+                )
             existing = self._by_name.get(config.name)
             if existing is not None:
                 live = self._live[existing]
@@ -280,7 +339,20 @@ class CurriculumService:
         records = [r for r in await asyncio.to_thread(self.store.curricula) if r.id == live.id]
         if not records:
             raise UnavailableError(f"curriculum {live.id!r} is missing from the store")
-        loaded = await asyncio.to_thread(load_curriculum, self.store, records[0])
+        try:
+            loaded = await asyncio.to_thread(load_checked, self.store, records[0])
+        except LOAD_ERRORS as exc:
+            self._fail(live.id, live.name, exc)
+            self._live.pop(live.id, None)
+            self._by_name.pop(live.name, None)
+            live.deleted = True
+            live.notify()
+            raise UnavailableError(
+                f"curriculum_id {live.id!r} ({live.name!r}): its stored history could not "
+                f"be loaded, so it is not served ({type(exc).__name__}: {exc})"
+            ) from exc
+        # The store is the truth: a write whose reply was lost may have committed.
+        self.writer.register(live.id, loaded.curriculum.seq)
         live.cur = loaded.curriculum
         live.committed_seq = loaded.curriculum.seq
         live.snapshot_seq = loaded.snapshot_seq
@@ -385,7 +457,7 @@ class CurriculumService:
                 yield "".join(f"{r.body}\n" for r in rows).encode()
                 if len(rows) == _READ_CHUNK:
                     continue
-            if not follow or live.deleted or self._stopping:
+            if not follow or live.deleted or self._stopping or self._draining:
                 return
             if live.committed_seq > after:
                 continue

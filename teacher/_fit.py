@@ -158,14 +158,14 @@ def run_fit(request: FitRequest) -> FitResult:
     power of two (exact), the result carrying that ``scale``. A fit that was finite is
     therefore unchanged, and no non-finite fit is ever returned (:class:`FitError`)."""
     x = np.asarray(request.data, dtype=np.float64)
+    error: Exception | None = None
     try:
         result = _fit(request, x, request.inits)
     except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
-        result, error = None, exc
+        error = exc
     else:
         if _finite(result):
             return result
-        error = None
     scale = column_scale(x)
     if scale is None:
         raise FitError(f"fit {request.fit_index} is not finite") from error
