@@ -40,7 +40,7 @@ from server.health import (
 from server.live import LiveCurriculum
 from server.loading import task_id_prefix
 from server.spec import CurriculumSpec, build_config, config_diff
-from server.store import EventRow, EventStore
+from server.store import CorruptLogError, EventRow, EventStore
 from server.writer import Writer
 from teacher import (
     Curriculum,
@@ -58,6 +58,7 @@ __all__ = ["CurriculumService"]
 log = logging.getLogger(__name__)
 
 _READ_CHUNK = 5_000
+_VERIFY_CHUNK = 20_000
 
 
 class CurriculumService:
@@ -92,6 +93,7 @@ class CurriculumService:
         self._draining = False  # SIGTERM: followed streams end, requests still served
         self._failed: dict[str, FailedCurriculum] = {}
         self._store_probe = StoreProbe(store)
+        self._verifier: asyncio.Task[None] | None = None
         self.fit_failures = 0
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -125,6 +127,38 @@ class CurriculumService:
             self._snapshot(live)
         for live in self._live.values():
             self._schedule_fit(live)
+        behind = [live for live in self._live.values() if live.snapshot_seq > 0]
+        if behind:
+            self._verifier = asyncio.create_task(self._verify_logs(behind))
+
+    async def _verify_logs(self, lives: list[LiveCurriculum]) -> None:
+        """Read (checksum and continuity) the part of each log that loading skipped
+        because a snapshot covered it; a damaged log takes its curriculum out of service
+        (named in /healthz) instead of being served to clients later."""
+        for live in lives:
+            after = 0
+            try:
+                while after < live.snapshot_seq and not self._stopping:
+                    rows = await asyncio.to_thread(
+                        self.store.read_events, live.id, after=after, upto=live.snapshot_seq,
+                        limit=_VERIFY_CHUNK)
+                    if not rows:
+                        break
+                    after = rows[-1].seq
+            except CorruptLogError as exc:
+                async with live.lock:
+                    self._take_out(live, exc)
+            except StoreError as exc:
+                log.warning("verifying the log of %s stopped: %s", live.id, exc)
+                return
+
+    def _take_out(self, live: LiveCurriculum, exc: BaseException) -> None:
+        """Stop serving ``live`` (its stored history is unusable); the others go on."""
+        self._fail(live.id, live.name, exc)
+        self._live.pop(live.id, None)
+        self._by_name.pop(live.name, None)
+        live.deleted = True
+        live.notify()
 
     def _fail(self, cid: str, name: str, exc: BaseException) -> None:
         reason = f"{type(exc).__name__}: {exc}"
@@ -157,6 +191,8 @@ class CurriculumService:
         """Snapshot what changed, write everything queued, stop the fit workers."""
         self._stopping = True
         self.drain()
+        if self._verifier is not None:
+            self._verifier.cancel()
         writer = self._writer
         try:
             if writer is None:
@@ -342,11 +378,7 @@ class CurriculumService:
         try:
             loaded = await asyncio.to_thread(load_checked, self.store, records[0])
         except LOAD_ERRORS as exc:
-            self._fail(live.id, live.name, exc)
-            self._live.pop(live.id, None)
-            self._by_name.pop(live.name, None)
-            live.deleted = True
-            live.notify()
+            self._take_out(live, exc)
             raise UnavailableError(
                 f"curriculum_id {live.id!r} ({live.name!r}): its stored history could not "
                 f"be loaded, so it is not served ({type(exc).__name__}: {exc})"

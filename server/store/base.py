@@ -292,15 +292,24 @@ class SQLStore(EventStore):
                 target.execute(sql, params)
 
     def _query(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """All rows of ``query`` (``?`` placeholders); raises :class:`StoreError` if the
-        store cannot be read."""
-        try:
-            rows: list[tuple[Any, ...]] = (
-                self._reader().execute(self._sql(query), params).fetchall()
-            )
-        except self.driver_error as exc:
-            raise StoreError(f"the {self.driver_name} store could not be read: {exc}") from exc
-        return rows
+        """All rows of ``query`` (``?`` placeholders); a connection found broken (the
+        database restarted since its last use) is replaced and the query run once more.
+        Raises :class:`StoreError` if the store cannot be read."""
+        for attempt in (1, 2):
+            con = self._reader()
+            try:
+                rows: list[tuple[Any, ...]] = con.execute(self._sql(query), params).fetchall()
+                return rows
+            except self.driver_error as exc:
+                if attempt == 1 and self._broken(con):
+                    continue
+                raise StoreError(f"the {self.driver_name} store could not be read: {exc}") \
+                    from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _broken(self, con: Any) -> bool:
+        """Whether ``con`` lost its connection (a network database's)."""
+        return False
 
     def close(self) -> None:
         with self._all_lock:

@@ -160,6 +160,9 @@ class PostgresStore(SQLStore):
                 self._all.remove(con)
         return self._connect()
 
+    def _broken(self, con: Any) -> bool:
+        return bool(con.broken or con.closed)
+
     def _reader(self) -> psycopg.Connection[Any]:
         con: psycopg.Connection[Any] | None = getattr(self._local, "con", None)
         con = self._connect() if con is None else self._usable(con)
