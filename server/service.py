@@ -21,7 +21,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Callable, Sequence
 
-from server import snapshots
+from server import logstream, snapshots
 from server.errors import (
     CurriculumNotFoundError,
     NameConflictError,
@@ -40,7 +40,7 @@ from server.health import (
 from server.live import LiveCurriculum
 from server.loading import task_id_prefix
 from server.spec import CurriculumSpec, build_config, config_diff
-from server.store import CorruptLogError, EventRow, EventStore
+from server.store import EventRow, EventStore
 from server.writer import Writer
 from teacher import (
     Curriculum,
@@ -57,8 +57,6 @@ __all__ = ["CurriculumService"]
 
 log = logging.getLogger(__name__)
 
-_READ_CHUNK = 5_000
-_VERIFY_CHUNK = 20_000
 
 
 class CurriculumService:
@@ -129,28 +127,13 @@ class CurriculumService:
             self._schedule_fit(live)
         behind = [live for live in self._live.values() if live.snapshot_seq > 0]
         if behind:
-            self._verifier = asyncio.create_task(self._verify_logs(behind))
+            # What the snapshots cover was not read at load: check it in the background.
+            self._verifier = asyncio.create_task(logstream.verify_covered(
+                self.store, behind, lambda: self._stopping, self._take_out_locked))
 
-    async def _verify_logs(self, lives: list[LiveCurriculum]) -> None:
-        """Read (checksum and continuity) the part of each log that loading skipped
-        because a snapshot covered it; a damaged log takes its curriculum out of service
-        (named in /healthz) instead of being served to clients later."""
-        for live in lives:
-            after = 0
-            try:
-                while after < live.snapshot_seq and not self._stopping:
-                    rows = await asyncio.to_thread(
-                        self.store.read_events, live.id, after=after, upto=live.snapshot_seq,
-                        limit=_VERIFY_CHUNK)
-                    if not rows:
-                        break
-                    after = rows[-1].seq
-            except CorruptLogError as exc:
-                async with live.lock:
-                    self._take_out(live, exc)
-            except StoreError as exc:
-                log.warning("verifying the log of %s stopped: %s", live.id, exc)
-                return
+    async def _take_out_locked(self, live: LiveCurriculum, exc: BaseException) -> None:
+        async with live.lock:
+            self._take_out(live, exc)
 
     def _take_out(self, live: LiveCurriculum, exc: BaseException) -> None:
         """Stop serving ``live`` (its stored history is unusable); the others go on."""
@@ -455,46 +438,20 @@ class CurriculumService:
     # -- the event log ------------------------------------------------------------------------
     async def read_log(self, curriculum_id: str, *, after: int = 0) -> list[EventRow]:
         """Every durable event after ``after`` (for exports)."""
-        live = self.get(curriculum_id)
-        upto = live.committed_seq
-        rows: list[EventRow] = []
-        while True:
-            chunk = await asyncio.to_thread(
-                self.store.read_events, live.id, after=after, upto=upto, limit=50_000
-            )
-            rows += chunk
-            if len(chunk) < 50_000:
-                return rows
-            after = chunk[-1].seq
+        return await logstream.read_all(self.store, self.get(curriculum_id), after)
 
     async def stream_log(
         self, curriculum_id: str, *, after: int = 0, follow: bool = False
     ) -> AsyncIterator[bytes]:
         """JSON lines of the durable events after ``after``; with ``follow`` the stream
         stays open and yields new events as they become durable (an empty line after
-        ``heartbeat_s`` of silence), until the curriculum is deleted or the server stops."""
-        live = self.get(curriculum_id)
-        upto = None if follow else live.committed_seq
-        return self._stream(live, after, upto, follow)
-
-    async def _stream(
-        self, live: LiveCurriculum, after: int, upto: int | None, follow: bool
-    ) -> AsyncIterator[bytes]:
-        while True:
-            rows = await asyncio.to_thread(
-                self.store.read_events, live.id, after=after, upto=upto, limit=_READ_CHUNK
-            )
-            if rows:
-                after = rows[-1].seq
-                yield "".join(f"{r.body}\n" for r in rows).encode()
-                if len(rows) == _READ_CHUNK:
-                    continue
-            if not follow or live.deleted or self._stopping or self._draining:
-                return
-            if live.committed_seq > after:
-                continue
-            if not await live.wait_change(self.heartbeat_s):
-                yield b"\n"
+        ``heartbeat_s`` of silence), until the curriculum is deleted or the server stops
+        (SIGTERM included)."""
+        return logstream.stream(
+            self.store, self.get(curriculum_id), after, follow=follow,
+            heartbeat_s=self.heartbeat_s,
+            ending=lambda: self._stopping or self._draining,
+        )
 
 
 def _log_failure(what: str) -> Callable[[asyncio.Future[None]], None]:
