@@ -233,7 +233,9 @@ class PostgresStore(SQLStore):
         for attempt in (1, 2):
             con = self._writing_connection()
             try:
-                with con.transaction(), con.cursor() as cur:
+                # Pipeline mode: the statements and the COMMIT go out together, one round
+                # trip per batch.
+                with con.pipeline(), con.transaction(), con.cursor() as cur:
                     self._execute(cur, ops)
                     cur.execute("UPDATE meta SET value = %s WHERE key = 'commit'", (token,))
                 return

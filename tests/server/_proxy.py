@@ -21,6 +21,17 @@ __all__ = ["PgProxy"]
 _NEGOTIATIONS = (80877103, 80877104)  # SSLRequest, GSSENCRequest
 
 
+def _is_commit(kind: bytes, body: bytes) -> bool:
+    """A COMMIT, sent as a simple query ('Q') or parsed in the extended protocol ('P':
+    statement name, then the query, each NUL-terminated), as psycopg's pipeline does."""
+    if kind == b"Q":
+        return body.lstrip().upper().startswith(b"COMMIT")
+    if kind == b"P":
+        query = body.split(b"\0", 2)[1] if body.count(b"\0") >= 2 else b""
+        return query.lstrip().upper().startswith(b"COMMIT")
+    return False
+
+
 class PgProxy:
     """Forwards 127.0.0.1:<port> to the database of ``url`` (run in its own thread).
 
@@ -97,11 +108,10 @@ class PgProxy:
             c_writer.transport.abort()
             return
         self._writers |= {c_writer, s_writer}
-        commit_sent = asyncio.Event()
-        cut_reply = False
+        watch_commit = False  # the COMMIT went through: cut when its result comes back
 
         async def client_to_server() -> None:
-            nonlocal cut_reply
+            nonlocal watch_commit
             # untyped startup messages (a negotiation request is answered with one byte)
             while True:
                 head = await c_reader.readexactly(8)
@@ -113,36 +123,32 @@ class PgProxy:
                 head = await c_reader.readexactly(5)
                 kind, length = head[:1], struct.unpack("!i", head[1:])[0]
                 body = await c_reader.readexactly(length - 4)
-                if kind == b"Q" and body.startswith(b"COMMIT") and self._armed:
+                if self._armed and _is_commit(kind, body):
                     where, self._armed = self._armed, None
                     self.cuts += 1
                     if self._then_down:
                         self._down = True
                     if where == "before_commit":
-                        raise ConnectionResetError("cut before COMMIT")
-                    cut_reply = True
-                    s_writer.write(head + body)
-                    await s_writer.drain()
-                    commit_sent.set()
-                    return
+                        return  # dropped: the transaction never commits
+                    watch_commit = True
                 s_writer.write(head + body)
                 await s_writer.drain()
 
         async def server_to_client() -> None:
             while True:
-                data = await s_reader.read(65536)
-                if not data:
-                    return
-                if cut_reply and commit_sent.is_set():
-                    return  # the database answered the COMMIT: drop the reply and cut
-                c_writer.write(data)
+                head = await s_reader.readexactly(5)
+                kind, length = head[:1], struct.unpack("!i", head[1:])[0]
+                body = await s_reader.readexactly(length - 4)
+                if watch_commit and kind == b"C" and body.startswith(b"COMMIT"):
+                    return  # committed: its answer is dropped
+                c_writer.write(head + body)
                 await c_writer.drain()
 
         tasks = [asyncio.ensure_future(client_to_server()),
                  asyncio.ensure_future(server_to_client())]
         with contextlib.suppress(Exception):
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        if cut_reply:  # wait (bounded) for the database's answer to the COMMIT
+        if watch_commit and not tasks[1].done():  # wait (bounded) for the COMMIT's answer
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(tasks[1], 10)
         for t in tasks:
