@@ -202,7 +202,11 @@ async def fault_phase(backend: str, db_url: str, proxy: object, students_n: int,
                     server.stop(signal.SIGKILL)
                     await asyncio.to_thread(server.start)
                 elif kind.startswith("cut"):
+                    before = proxy.cuts  # type: ignore[attr-defined]
                     proxy.cut("before_commit" if "before" in kind else "after_commit")  # type: ignore[attr-defined]
+                    while proxy.cuts == before and time.monotonic() - t0 < 30:  # type: ignore[attr-defined]
+                        await asyncio.sleep(0.001)
+                    t0 = time.monotonic()  # the moment of the cut
                 else:
                     proxy.down()  # type: ignore[attr-defined]
                     await asyncio.sleep(3)
@@ -335,7 +339,7 @@ cluster (fsync on) behind a loopback proxy that cuts connections at chosen point
 wire protocol.
 
 {markdown_table(["backend", "fault", "injected", "recovery s (median / max)",
-                 "acknowledged results", "lost"], rows)}
+                 "acknowledged results (phase)", "lost (phase)"], rows)}
 
 {'; '.join(notes)}.
 

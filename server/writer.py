@@ -26,6 +26,7 @@ next request and re-registers their committed seq here (:meth:`register`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -163,7 +164,8 @@ class Writer:
         """Write what is pending, wait for it; later writes fail."""
         while self._in_flight is not None or self._pending:
             if self._in_flight is not None:
-                await asyncio.shield(self._in_flight)
+                with contextlib.suppress(Exception):  # its requests carry its failure
+                    await asyncio.shield(self._in_flight)
             else:
                 self.flush()
         self._closed = True
@@ -299,9 +301,9 @@ class Writer:
         failed = {batch[i].curriculum for i in errors if batch[i].curriculum}
         if failures:
             log.error("event store write failed: %s", next(iter(failures.values())))
-        if entries:
-            whole = len(failures) == len(entries)
-            self._note(next(iter(failures.values())) if whole else None)
+        if entries:  # a refused value is one client's problem, not the store's health
+            store_wide = [e for e in failures.values() if not isinstance(e, BatchDataError)]
+            self._note(store_wide[0] if store_wide and len(failures) == len(entries) else None)
         if self.on_batch is not None:
             self.on_batch(time.perf_counter() - started, len(batch))
         if self.on_commit is not None:
