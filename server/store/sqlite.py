@@ -182,9 +182,12 @@ class SQLiteStore(SQLStore):
             return True
         fds: list[int] = []
         try:
-            for path in (self.path, self.lock_path):
+            # The database file read-only (flock needs no write access: a read-only or
+            # immutable store still starts, and /healthz reports that it takes no writes).
+            for path, flags in ((self.path, os.O_RDONLY),
+                                (self.lock_path, os.O_RDWR | os.O_CREAT)):
                 try:
-                    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+                    fd = os.open(path, flags, 0o644)
                 except OSError as exc:
                     raise StoreError(f"cannot open {str(path)!r} to claim the store: {exc}") \
                         from exc

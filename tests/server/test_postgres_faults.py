@@ -155,3 +155,32 @@ def test_a_value_postgres_cannot_store_fails_alone(pg_url: str) -> None:
         asyncio.run(scenario())
     finally:
         store.close()
+
+
+def test_a_store_of_the_previous_release_is_migrated(pg_url: str) -> None:
+    """Store schema 1 (no checksum column) opens as schema 2; old rows read as they are."""
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        for statement in (
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "CREATE TABLE curricula (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, config "
+            "TEXT NOT NULL, created TEXT NOT NULL, position BIGINT GENERATED ALWAYS AS IDENTITY)",
+            "CREATE TABLE events (curriculum TEXT NOT NULL, seq BIGINT NOT NULL, type TEXT NOT "
+            "NULL, body TEXT NOT NULL, PRIMARY KEY (curriculum, seq))",
+            "CREATE TABLE snapshots (curriculum TEXT NOT NULL, seq BIGINT NOT NULL, body BYTEA "
+            "NOT NULL, PRIMARY KEY (curriculum, seq))",
+            "INSERT INTO meta VALUES ('schema', '1')",
+            "INSERT INTO curricula (id, name, config, created) VALUES ('o', 'old', '{}', 't')",
+            "INSERT INTO events VALUES ('o', 1, 'created', '{}'), ('o', 2, 'task', '{}')",
+        ):
+            con.execute(statement)
+    store = PostgresStore(pg_url)
+    try:
+        store.write([AppendOp("o", [EventRow(3, "task", "{}")])])
+        assert [r.seq for r in store.read_events("o")] == [1, 2, 3]
+        assert store.curricula()[0].n_events == 3
+    finally:
+        store.close()
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("2",)
+        crcs = con.execute("SELECT seq, crc IS NULL FROM events ORDER BY seq").fetchall()
+    assert crcs == [(1, True), (2, True), (3, False)]

@@ -309,3 +309,25 @@ def test_sigterm_ends_followed_streams_cleanly(server_factory) -> None:  # type:
         t.join(10)
     assert "error" not in outcome, outcome
     assert [json.loads(x)["seq"] for x in outcome["lines"] if x] == [1]  # type: ignore[union-attr]
+
+
+def test_an_immutable_database_is_reported_unwritable(db_path: Path) -> None:
+    """chattr +i: the server starts, writes answer 503 with the store's error, /healthz 503
+    (it used to answer 200 while every write failed)."""
+    import shutil
+    import subprocess
+
+    with TestClient(create_app(settings_for(db_path))) as c:
+        create(c, "before")
+    if shutil.which("chattr") is None or subprocess.run(
+            ["chattr", "+i", str(db_path)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available here (needs root on ext4 or similar)")
+    try:
+        with TestClient(create_app(settings_for(db_path))) as c:
+            r = c.post("/v1/curricula", json={"name": "after", "teacher": "random",
+                                              "space": {"a": [0, 1]}})
+            assert r.status_code == 503, r.text
+            health = c.get("/healthz")
+            assert health.status_code == 503 and health.json()["store"]["writable"] is False
+    finally:
+        subprocess.run(["chattr", "-i", str(db_path)], check=True)
