@@ -96,18 +96,19 @@ class StoreProbe:
 
 
 def chain_sigterm(callback: Callable[[], None]) -> None:
-    """Run ``callback`` on the running loop when SIGTERM arrives, then the handler in
-    place (uvicorn's graceful shutdown). Only in the main thread, where signal handlers
-    live; a no-op elsewhere (a test client's thread)."""
+    """Run ``callback`` on the running loop when SIGTERM (or SIGINT) arrives, then the
+    handler in place (uvicorn's graceful shutdown). Only in the main thread, where signal
+    handlers live; a no-op elsewhere (a test client's thread)."""
     if threading.current_thread() is not threading.main_thread():
         return
     loop = asyncio.get_running_loop()
-    previous = signal.getsignal(signal.SIGTERM)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(sig)
 
-    def on_sigterm(sig: int, frame: Any) -> None:
-        loop.call_soon_threadsafe(callback)
-        if callable(previous):
-            previous(sig, frame)
+        def on_signal(signum: int, frame: Any, previous: Any = previous) -> None:
+            loop.call_soon_threadsafe(callback)
+            if callable(previous):
+                previous(signum, frame)
 
-    with contextlib.suppress(ValueError):
-        signal.signal(signal.SIGTERM, on_sigterm)
+        with contextlib.suppress(ValueError):
+            signal.signal(sig, on_signal)
