@@ -1,4 +1,4 @@
-"""Step and reset speed of StumpTracks-v0 / HexagonTracks-v0 against stock BipedalWalker-v3.
+"""Step and reset speed of StumpTracks-v1 / HexagonTracks-v1 against stock BipedalWalker-v3.
 
 Run from the repository root: ``.venv/bin/python benchmarks/bench_envs.py``. Every
 environment goes through ``gymnasium.make`` (same wrappers as the stock one). Rounds
@@ -6,8 +6,8 @@ interleave the environments so that load from other processes hits all of them a
 each number is the median over rounds.
 
 * steps/s: random actions (uniform in [-1, 1], pre-drawn), only ``env.step`` timed; an
-  episode that ends is reset (not timed) on the next task of the ``uniform50`` test set.
-* reset: ``env.reset(options={"task": ...})`` cycling through ``uniform50`` (a new task
+  episode that ends is reset (not timed) on the next task of the ``paper50`` test set.
+* reset: ``env.reset(options={"task": ...})`` cycling through ``paper50`` (a new task
   every reset) against the stock ``env.reset()`` (a new random terrain every reset).
 
 Targets: steps/s ratio >= 0.9, reset time ratio <= 1.2 (default walker).
@@ -39,11 +39,11 @@ RESET_TARGET = 1.2
 # (label, env id, walker): the first three carry the targets, the others are for reference.
 CASES: list[tuple[str, str, str | None]] = [
     ("stock", STOCK, None),
-    ("stumps", "StumpTracks-v0", "default"),
-    ("hexagons", "HexagonTracks-v0", "default"),
-    ("stumps/short", "StumpTracks-v0", "short"),
-    ("stumps/quadruped", "StumpTracks-v0", "quadruped"),
-    ("hexagons/quadruped", "HexagonTracks-v0", "quadruped"),
+    ("stumps", "StumpTracks-v1", "default"),
+    ("hexagons", "HexagonTracks-v1", "default"),
+    ("stumps/short", "StumpTracks-v1", "short"),
+    ("stumps/quadruped", "StumpTracks-v1", "quadruped"),
+    ("hexagons/quadruped", "HexagonTracks-v1", "quadruped"),
 ]
 
 
@@ -52,7 +52,7 @@ def _make(env_id: str, walker: str | None) -> Any:
 
 
 def _tasks(env_id: str) -> np.ndarray | None:
-    return None if env_id == STOCK else envs.test_set(env_id, "uniform50")
+    return None if env_id == STOCK else envs.test_set(env_id, "paper50")
 
 
 def _options(tasks: np.ndarray | None, i: int) -> dict[str, Any] | None:
@@ -129,8 +129,10 @@ def main() -> None:
     body = (
         f"Random actions through `gymnasium.make` wrappers; median of {ROUNDS} interleaved "
         f"rounds of {STEPS} steps and {RESETS} resets per environment. Resets of our "
-        "environments apply a new task from `uniform50` every time; stock resets draw a new "
-        "random terrain. Run: `.venv/bin/python benchmarks/bench_envs.py`.\n\n" + table
+        "environments apply a new task from `paper50` every time; stock resets draw a new "
+        "random terrain. The `-v1` environments build the reference's terrain: one static "
+        "body per ground edge (28-117 edges) and per obstacle. Run: "
+        "`.venv/bin/python benchmarks/bench_envs.py`.\n\n" + table
     )
     print(table)
     print(f"\n({time.perf_counter() - began:.0f} s)")

@@ -3,7 +3,7 @@
 Not part of CI: it trains real agents for as long as this machine allows (about an hour
 on 2 cores with the defaults). Each run is one in-process student worker (the same code
 path as remote workers, minus HTTP) with its curriculum's event log in its run directory.
-Mastery is the % of test tasks (the first ``--eval-tasks`` of ``uniform50``) whose return
+Mastery is the % of test tasks (the first ``--eval-tasks`` of ``paper50``) whose return
 exceeds 230, evaluated every ``--eval-every`` steps.
 
     .venv/bin/python benchmarks/bench_learning.py              # the recorded run
@@ -40,7 +40,7 @@ def _run(args: tuple[str, int, int, int, int, str, int]) -> dict:
     cfg = StudentConfig(
         in_process=True, curriculum=f"{teacher}-{seed}", teacher=teacher, teacher_seed=seed,
         teacher_params={"fit_rate": fit_rate} if teacher == "alp-gmm" else {},
-        env_id="StumpTracks-v0", algo="ppo", steps=steps, seed=seed, run_dir=run_dir,
+        env_id="StumpTracks-v1", algo="ppo", steps=steps, seed=seed, run_dir=run_dir,
         eval_every=eval_every, eval_subset=eval_tasks, progress=False,
     )
     t0 = time.monotonic()
@@ -96,12 +96,12 @@ def main() -> None:
     print(table)
     _plot(runs, a.teachers.split(","))
     body = (
-        f"PPO (SB3 defaults, 1 torch thread) on StumpTracks-v0, default walker, episodes "
+        f"PPO (SB3 defaults, 1 torch thread) on StumpTracks-v1, default walker, episodes "
         f"capped at 2000 steps, reward bounds (-150, 350); ALP-GMM with fit_rate="
         f"{a.fit_rate} (paper: 250, which a run this short would barely leave: its first few "
         f"hundred episodes are the uniform bootstrap); {a.steps:,} steps per run, "
         f"{a.seeds} seeds per teacher, {a.workers} runs in parallel ({wall / 60:.0f} min "
-        f"wall). Mastery: % of the first {a.eval_tasks} `uniform50` test tasks with return "
+        f"wall). Mastery: % of the first {a.eval_tasks} `paper50` test tasks with return "
         f"> 230 (mean ± sd over seeds; in brackets the mean test return).\n\n{table}\n\n"
         "![mastery curves](learning_curves.png)"
         "\n\nRun it: `.venv/bin/python benchmarks/bench_learning.py` (see `--help`)."

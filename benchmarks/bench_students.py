@@ -1,4 +1,4 @@
-"""Overhead of the teacher for a training worker: PPO steps/s on StumpTracks-v0 with the
+"""Overhead of the teacher for a training worker: PPO steps/s on StumpTracks-v1 with the
 remote teacher (a real server over HTTP) versus the same worker on a fixed task with no
 teacher, interleaved in one run on the same machine. Target: overhead <= 5%.
 
@@ -30,7 +30,7 @@ from curriculum._local import local_server  # noqa: E402
 from students import CurriculumWrapper, HttpTaskSource, LocalTaskSource, TeacherClient  # noqa: E402
 from teacher import Curriculum, CurriculumConfig, TaskSpace  # noqa: E402
 
-ENV = "StumpTracks-v0"
+ENV = "StumpTracks-v1"
 FIXED = {"stump_height": 1.5, "obstacle_spacing": 3.0}
 CAP = 500
 

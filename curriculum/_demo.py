@@ -13,7 +13,7 @@ import envs
 from curriculum._local import local_server
 from students import TeacherClient
 
-ENV_ID = "StumpTracks-v0"
+ENV_ID = "StumpTracks-v1"
 
 
 def _worker_cmd(url: str, i: int, run_dir: Path, seconds: float, fit_rate: int,
@@ -54,6 +54,7 @@ def run_demo(minutes: float, workers: int, run_dir: Path, fit_rate: int, cap: in
             space={k: list(v) for k, v in envs.task_bounds(ENV_ID).items()},
             teacher_params={"fit_rate": fit_rate}, reward_bounds=(-150.0, 350.0),
             mastery_threshold=envs.mastery_threshold(ENV_ID), seed=0,
+            environment={"id": ENV_ID, "walker": "default"},  # what the workers record
         )
         cid = str(info["id"])
         logs = [open(run_dir / f"worker-{i}.log", "ab") for i in range(workers)]  # noqa: SIM115

@@ -51,7 +51,7 @@ def student(
     teacher_param: Annotated[
         list[str] | None, typer.Option(help="Teacher hyper-parameter name=value (repeat).")
     ] = None,
-    env: Annotated[str, typer.Option(help="Environment id.")] = "StumpTracks-v0",
+    env: Annotated[str, typer.Option(help="Environment id.")] = "StumpTracks-v1",
     walker: Annotated[str, typer.Option(help="default, short or quadruped.")] = "default",
     algo: Annotated[str, typer.Option(help="ppo, sac or td3.")] = "ppo",
     steps: Annotated[int, typer.Option(help="Environment steps to train.")] = 100_000,
@@ -61,7 +61,7 @@ def student(
         "runs/student"
     ),
     eval_every: Annotated[int, typer.Option(help="Steps between evaluations (0: at end).")] = 0,
-    eval_set: Annotated[str, typer.Option(help="Test set name.")] = "uniform50",
+    eval_set: Annotated[str, typer.Option(help="Test set name.")] = "paper50",
     eval_subset: Annotated[int | None, typer.Option(help="Evaluate the first N tasks.")] = None,
     eval_max_steps: Annotated[int | None, typer.Option(help="Cap test episodes.")] = None,
     checkpoint_every: Annotated[int, typer.Option(help="Steps between checkpoints.")] = 0,

@@ -1,13 +1,16 @@
 """Parameterised BipedalWalker environments: Stump Tracks and Hexagon Tracks.
 
-Importing the package registers ``"StumpTracks-v0"`` and ``"HexagonTracks-v0"`` with
-gymnasium (string entry points: Box2D loads only when an environment is made)::
+Importing the package registers ``"StumpTracks-v1"`` and ``"HexagonTracks-v1"`` with
+gymnasium (string entry points: Box2D loads only when an environment is made). They
+reproduce the paper's environments (teachDeepRL's parameterised BipedalWalker) step for
+step; the ``-v0`` versions are gone (see :data:`REMOVED_IDS`)::
 
     import gymnasium as gym
     import envs
 
-    env = gym.make("StumpTracks-v0", walker="quadruped")
+    env = gym.make("StumpTracks-v1", walker="quadruped")
     obs, info = env.reset(seed=0, options={"task": {"stump_height": 1.2, "obstacle_spacing": 3.0}})
+    track = env.unwrapped.track  # explicit geometry: replay it with options={"track": track}
 
 Task spaces (:func:`task_bounds`), test sets (:func:`test_set`) and mastery thresholds
 need neither Box2D nor an environment instance.
@@ -20,8 +23,10 @@ from typing import Any
 from gymnasium.envs.registration import register, registry
 
 from envs._recording import RecordedEpisode, record_episode
-from envs._tasks import ENV_IDS, MASTERY_THRESHOLD, TaskSpec, task_spec
+from envs._replay import Replay, replay
+from envs._tasks import ENV_IDS, MASTERY_THRESHOLD, REMOVED_IDS, TaskSpec, task_spec
 from envs._test_sets import generate_test_set, test_set, test_set_names
+from envs._track import Track, hexagon_track, obstacle_starts, stump_track
 from envs._walkers import WALKERS, WalkerSpec, walker_spec
 from envs.errors import (
     InvalidTaskError,
@@ -38,17 +43,24 @@ __all__ = [
     "HexagonTracksEnv",
     "InvalidTaskError",
     "ParametricWalkerEnv",
+    "REMOVED_IDS",
     "RecordedEpisode",
+    "Replay",
     "StumpTracksEnv",
     "TaskSpec",
+    "Track",
     "UnknownEnvironmentError",
     "UnknownTestSetError",
     "UnknownWalkerError",
     "WalkerSpec",
     "default_task",
     "generate_test_set",
+    "hexagon_track",
     "mastery_threshold",
+    "obstacle_starts",
     "record_episode",
+    "replay",
+    "stump_track",
     "task_bounds",
     "task_names",
     "task_spec",
@@ -61,8 +73,8 @@ __all__ = [
 MAX_EPISODE_STEPS = 2000
 
 _ENTRY_POINTS = (
-    ("StumpTracks-v0", "envs._stump:StumpTracksEnv"),
-    ("HexagonTracks-v0", "envs._hexagon:HexagonTracksEnv"),
+    ("StumpTracks-v1", "envs._stump:StumpTracksEnv"),
+    ("HexagonTracks-v1", "envs._hexagon:HexagonTracksEnv"),
 )
 
 

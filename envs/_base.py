@@ -1,64 +1,82 @@
 """Shared base of the parameterised walker environments.
 
-:class:`ParametricWalkerEnv` subclasses gymnasium's BipedalWalker for its rendering,
-constants and spaces conventions, and replaces what a task and a choice of body change:
-the terrain (a hook, :meth:`ParametricWalkerEnv._build_obstacles`), the walker's bodies,
-reset and step. Task validation lives in :class:`envs._tasks.TaskSpec`.
+:class:`ParametricWalkerEnv` subclasses gymnasium's BipedalWalker for its rendering and
+spaces conventions, and replaces what a task and a choice of body change: the track (a
+hook, :meth:`ParametricWalkerEnv._generate_track`), the walker's bodies, reset and step.
+Physics, observation, reward and termination follow the reference environment
+(teachDeepRL's parameterised BipedalWalker) operation for operation; docs/envs.md lists
+where and why we differ. Task validation lives in :class:`envs._tasks.TaskSpec`.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, ClassVar
 
 import Box2D
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.envs.box2d.bipedal_walker import (
-    FPS,
-    INITIAL_RANDOM,
-    LIDAR_RANGE,
-    SCALE,
-    SPEED_HIP,
-    SPEED_KNEE,
-    TERRAIN_STARTPAD,
-    VIEWPORT_H,
-    VIEWPORT_W,
-    BipedalWalker,
-)
+from gymnasium.envs.box2d.bipedal_walker import BipedalWalker
 from gymnasium.error import ResetNeeded
 from gymnasium.utils import EzPickle
 
 from envs._bodies import GroundContacts, LidarRay, build_walker
 from envs._tasks import TaskLike, TaskSpec
-from envs._terrain import FINISH_X, GROUND_Y, STEP, build_ground
-from envs._walkers import LIDAR_RAYS, WalkerSpec, walker_spec
+from envs._terrain import build_track
+from envs._track import FINISH_X, GROUND_Y, Track
+from envs._walkers import LIDAR_RAYS, SCALE, walker_spec
 
 __all__ = ["ParametricWalkerEnv"]
 
-_START_X = STEP * TERRAIN_STARTPAD / 2  # hull x at reset, metres
-_VEL_X = 0.3 * (VIEWPORT_W / SCALE) / FPS  # observation scale of the hull's x velocity
-_VEL_Y = 0.3 * (VIEWPORT_H / SCALE) / FPS
+FPS = 50
+_START_X = 14 / SCALE * 20 / 2  # hull x at reset, metres (the middle of the start pad)
+_VIEW_W = 600 / SCALE  # viewport size, metres: scales the observed velocities
+_VIEW_H = 400 / SCALE
+_SPEED_HIP = 4  # motor speed at any nonzero action, rad/s
+_SPEED_KNEE = 6
+_LIDAR_RANGE = 160 / SCALE
 _RAY_ANGLES = [1.5 * i / LIDAR_RAYS for i in range(LIDAR_RAYS)]  # radians from straight down
-_RAY_DX = tuple(math.sin(a) * LIDAR_RANGE for a in _RAY_ANGLES)
-_RAY_DY = tuple(-math.cos(a) * LIDAR_RANGE for a in _RAY_ANGLES)
-_FALL_REWARD = -100.0
+_RAY_DX = tuple(math.sin(a) * _LIDAR_RANGE for a in _RAY_ANGLES)
+_RAY_DY = tuple(math.cos(a) * _LIDAR_RANGE for a in _RAY_ANGLES)
+#: The initial push is drawn uniformly in [-INITIAL_PUSH, INITIAL_PUSH] newtons.
+INITIAL_PUSH = 5.0
+_FALL_REWARD = -100
+_LIDAR_MODES = ("first", "nearest")
+_CONTACT_MODES = ("first_pair", "all")
+_DTYPES = {"float32": np.float32, "float64": np.float64}
 
 
-def _observation_bounds(spec: WalkerSpec) -> tuple[np.ndarray, np.ndarray]:
-    """Per-entry (low, high) of the observation, shape (observation_dim,) each."""
-    hull = [(-math.pi, math.pi), (-5.0, 5.0), (-5.0, 5.0), (-5.0, 5.0)]
-    leg = [(-math.pi, math.pi), (-5.0, 5.0), (-math.pi, math.pi), (-5.0, 5.0), (0.0, 1.0)]
-    bounds = hull + leg * spec.n_legs + [(0.0, 1.0)] * LIDAR_RAYS
-    low, high = zip(*bounds, strict=True)
-    return np.array(low, dtype=np.float32), np.array(high, dtype=np.float32)
+def _choice(label: str, value: object, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        allowed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{label} must be one of {allowed}, got {value!r}")
+    return value
+
+
+def _check_push(push: object) -> float:
+    if isinstance(push, bool | np.bool_) or not isinstance(push, numbers.Real):
+        raise ValueError(f"options['push'] must be a number (newtons), got {push!r}")
+    value = float(push)
+    if not math.isfinite(value):
+        raise ValueError(f"options['push'] must be a finite number (newtons), got {value!r}")
+    return value
+
+
+def _check_track(track: object) -> Track:
+    if isinstance(track, Track):
+        return track
+    try:
+        return Track.from_dict(track)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ValueError(f"options['track']: {exc}") from None
 
 
 class ParametricWalkerEnv(BipedalWalker):
-    """A walker on a flat track whose obstacles a task parameterises.
+    """A walker on a track whose obstacles a task parameterises.
 
-    Subclasses set :attr:`task_spec` and implement :meth:`_build_obstacles`.
+    Subclasses set :attr:`task_spec` and implement :meth:`_generate_track`.
 
     Args:
         render_mode: None, ``"rgb_array"`` (frames (400, 600, 3) uint8) or ``"human"``.
@@ -67,6 +85,18 @@ class ParametricWalkerEnv(BipedalWalker):
             ``task_spec.default`` when None. Applied at the first reset.
         max_episode_steps: truncate episodes after this many steps; None leaves the cap to
             the ``TimeLimit`` wrapper that ``gymnasium.make`` adds (2000 steps).
+        lidar: ``"first"`` (the reference: a ray stops at the first terrain fixture Box2D
+            reports, not always the nearest) or ``"nearest"`` (the nearest hit).
+        foot_contact: ``"first_pair"`` (the reference: only the first leg pair's feet
+            sense contact, as a flag cleared when any of their contacts ends) or ``"all"``
+            (every foot reads 1 while it touches the terrain).
+        observation_dtype: ``"float32"`` (the observation space's dtype, as gymnasium's
+            BipedalWalker) or ``"float64"`` (the reference's exact values).
+
+    Reset options (all optional): ``task`` (the task to apply), ``track`` (a
+    :class:`~envs.Track` or its ``to_dict()``: play this geometry instead of generating
+    one from the task), ``push`` (the initial horizontal force on the hull, newtons,
+    instead of a draw in [-5, 5]).
 
     Attributes:
         task_names: parameter names in canonical order.
@@ -88,6 +118,9 @@ class ParametricWalkerEnv(BipedalWalker):
         walker: str = "default",
         task: TaskLike | None = None,
         max_episode_steps: int | None = None,
+        lidar: str = "first",
+        foot_contact: str = "first_pair",
+        observation_dtype: str = "float32",
     ) -> None:
         body = walker_spec(walker)
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -102,6 +135,9 @@ class ParametricWalkerEnv(BipedalWalker):
             raise ValueError(
                 f"max_episode_steps must be a positive integer or None, got {max_episode_steps!r}"
             )
+        _choice("lidar", lidar, _LIDAR_MODES)
+        _choice("foot_contact", foot_contact, _CONTACT_MODES)
+        dtype = _DTYPES[_choice("observation_dtype", observation_dtype, tuple(_DTYPES))]
         initial = self.task_spec.default_task() if task is None else self.task_spec.validate(task)
 
         super().__init__(render_mode=render_mode)
@@ -111,6 +147,9 @@ class ParametricWalkerEnv(BipedalWalker):
             walker=walker,
             task=task,
             max_episode_steps=max_episode_steps,
+            lidar=lidar,
+            foot_contact=foot_contact,
+            observation_dtype=observation_dtype,
         )
         self.walker = body
         self.task_names = self.task_spec.names
@@ -121,13 +160,20 @@ class ParametricWalkerEnv(BipedalWalker):
         self.max_episode_steps = max_episode_steps
         self.observation_names = body.observation_names()
         self.action_space = spaces.Box(-1.0, 1.0, shape=(body.action_dim,), dtype=np.float32)
-        low, high = _observation_bounds(body)
-        self.observation_space = spaces.Box(low, high, dtype=np.float32)
+        low, high = body.observation_bounds()
+        self.observation_space = spaces.Box(low.astype(dtype), high.astype(dtype), dtype=dtype)
 
+        self._dtype = dtype
+        self._nearest_lidar = lidar == "nearest"
+        self._all_feet = foot_contact == "all"
         self._task = initial
         self._pending_task: dict[str, float] | None = None
-        self._contacts = GroundContacts(body.n_legs)
-        self._joint_speeds = (float(SPEED_HIP), float(SPEED_KNEE)) * body.n_legs
+        self._track: Track | None = None
+        self._push = 0.0
+        self._contacts = GroundContacts(body.n_legs, self._all_feet)
+        self._joint_speeds = (_SPEED_HIP, _SPEED_KNEE) * body.n_legs
+        self._torque = body.motor_torque
+        self._cost = body.torque_cost
         self._steps = 0
         self.legs: list[Any] = []
         self.joints: list[Any] = []
@@ -146,6 +192,16 @@ class ParametricWalkerEnv(BipedalWalker):
         """The task in effect (set at the last reset), as a fresh dict name -> value."""
         return dict(self._task)
 
+    @property
+    def track(self) -> Track | None:
+        """The geometry of the current episode (None before the first reset)."""
+        return self._track
+
+    @property
+    def push(self) -> float:
+        """The initial push of the current episode, newtons."""
+        return self._push
+
     def set_task(self, task: TaskLike) -> None:
         """Validate ``task`` now and apply it at the next reset.
 
@@ -158,11 +214,16 @@ class ParametricWalkerEnv(BipedalWalker):
         """
         self._pending_task = self.task_spec.validate(task)
 
-    def _build_obstacles(self, task: dict[str, float]) -> list[Any]:
-        """Create this task's obstacle bodies in ``self.world``; return them.
+    def _new_world(self, track: Track) -> tuple[Any, GroundContacts, list[Any], list[Any]]:
+        """(world, contact listener, terrain bodies, render fill) holding ``track``."""
+        world = Box2D.b2World()
+        contacts = GroundContacts(self.walker.n_legs, self._all_feet)
+        world.contactListener = contacts
+        obstacles, edges, fill = build_track(world, track)
+        return world, contacts, obstacles + edges, fill
 
-        Randomness must come from ``self.np_random`` only. Hook for subclasses.
-        """
+    def _generate_track(self, task: dict[str, float]) -> Track:
+        """The track of ``task``, drawing from ``self.np_random`` only. Hook for subclasses."""
         raise NotImplementedError
 
     # ------------------------------------------------------------ gym API
@@ -173,44 +234,57 @@ class ParametricWalkerEnv(BipedalWalker):
         """Start an episode, on ``options["task"]`` if given, else the pending/last task.
 
         Returns:
-            (observation of shape (observation_dim,) float32, {"task": name -> value}).
+            (observation of shape (observation_dim,), {"task": name -> value}).
 
         Raises:
             InvalidTaskError: ``options["task"]`` is invalid (nothing is changed).
+            ValueError: ``options["track"]`` or ``options["push"]`` is invalid, or an
+                unknown option is given (nothing is changed).
         """
+        options = options or {}
+        unknown = sorted(set(options) - {"task", "track", "push"})
+        if unknown:
+            raise ValueError(
+                f"unknown reset option {unknown[0]!r}; expected 'task', 'track' or 'push'"
+            )
         requested = None
-        if options is not None and options.get("task") is not None:
+        if options.get("task") is not None:
             requested = self.task_spec.validate(options["task"])
+        track = None if options.get("track") is None else _check_track(options["track"])
+        push = None if options.get("push") is None else _check_push(options["push"])
+        # A fresh world every episode: identical history whatever came before. A given
+        # track is built first, so that one Box2D rejects changes nothing.
+        given = None if track is None else self._new_world(track)
         gym.Env.reset(self, seed=seed)
         if requested is not None:
             self._task, self._pending_task = requested, None
         elif self._pending_task is not None:
             self._task, self._pending_task = self._pending_task, None
+        if track is None or given is None:
+            track = self._generate_track(dict(self._task))
+            given = self._new_world(track)
+        if push is None:
+            push = float(self.np_random.uniform(-INITIAL_PUSH, INITIAL_PUSH))
+        self._track, self._push = track, push
 
         self._destroy()
-        self.world = Box2D.b2World()  # a fresh world: identical history for every episode
-        self._contacts = GroundContacts(self.walker.n_legs)
-        self.world.contactListener = self._contacts
-        ground, self.terrain_poly = build_ground(self.world)
-        self.terrain = [ground, *self._build_obstacles(dict(self._task))]
+        self.world, self._contacts, self.terrain, self.terrain_poly = given
         self._generate_clouds()
 
-        bodies = build_walker(self.world, self.walker, _START_X, GROUND_Y)
+        bodies = build_walker(self.world, self.walker, _START_X, GROUND_Y, push)
         self.hull, self.legs, self.joints = bodies.hull, bodies.legs, bodies.joints
-        push = float(self.np_random.uniform(-INITIAL_RANDOM, INITIAL_RANDOM))
-        self.hull.ApplyForceToCenter((push, 0.0), True)
 
         self.drawlist = self.terrain + self.legs + [self.hull]
-        self.lidar = [LidarRay() for _ in range(LIDAR_RAYS)]
+        self.lidar = [LidarRay(self._nearest_lidar) for _ in range(LIDAR_RAYS)]
         self.prev_shaping = None
         self.scroll = 0.0
         self.lidar_render = 0
         self.game_over = False
-        obs, _, _ = self._advance([0.0] * self.walker.action_dim)
+        state, _, _ = self._advance([0.0] * self.walker.action_dim)
         self._steps = 0
         if self.render_mode == "human":
             self.render()
-        return obs, {"task": dict(self._task)}
+        return np.array(state, dtype=self._dtype), {"task": dict(self._task)}
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Apply motor commands for one 1/50 s step.
@@ -231,7 +305,7 @@ class ParametricWalkerEnv(BipedalWalker):
             )
         if any(v != v for v in values):  # NaN: would poison the Box2D world
             raise ValueError(f"action must not contain NaN, got {values}")
-        obs, reward, terminated = self._advance(values)
+        state, reward, terminated = self._advance(values)
         self._steps += 1
         truncated = (
             not terminated
@@ -240,21 +314,24 @@ class ParametricWalkerEnv(BipedalWalker):
         )
         if self.render_mode == "human":
             self.render()
+        obs = np.array(state, dtype=self._dtype)
         return obs, reward, terminated, truncated, {"task": dict(self._task)}
 
-    def _advance(self, values: list[float]) -> tuple[np.ndarray, float, bool]:
-        """Set the motors from ``values`` (length action_dim), step the world, observe."""
-        torque = self.walker.motor_torque
-        effort = 0.0
+    def _advance(self, values: list[float]) -> tuple[list[float], float, bool]:
+        """Set the motors from ``values`` (length action_dim), step the world, observe.
+
+        Every expression below keeps the reference's operation order: the results are
+        bit-identical to it (float64 state, float64 reward).
+        """
+        torque = self._torque
+        magnitudes = []
         for joint, v, speed in zip(self.joints, values, self._joint_speeds, strict=True):
-            if v > 1.0:
-                v = 1.0
-            elif v < -1.0:
-                v = -1.0
-            joint.motorSpeed = speed if v > 0.0 else (-speed if v < 0.0 else 0.0)
             magnitude = -v if v < 0.0 else v
+            if magnitude > 1.0:
+                magnitude = 1.0
+            joint.motorSpeed = float(speed) if v > 0.0 else (-float(speed) if v < 0.0 else 0.0)
             joint.maxMotorTorque = torque * magnitude
-            effort += magnitude
+            magnitudes.append(magnitude)
 
         world = self.world
         world.Step(1.0 / FPS, 6 * 30, 2 * 30)
@@ -262,44 +339,49 @@ class ParametricWalkerEnv(BipedalWalker):
         hull: Any = self.hull
         pos = hull.position
         x, y = pos.x, pos.y
+        for ray, dx, dy in zip(self.lidar, _RAY_DX, _RAY_DY, strict=True):
+            ray.fraction = 1.0
+            ray.p1 = pos
+            ray.p2 = (x + dx, y - dy)
+            world.RayCast(ray, ray.p1, ray.p2)
         vel = hull.linearVelocity
-        angle = hull.angle
-        state = [angle, 2.0 * hull.angularVelocity / FPS, _VEL_X * vel.x, _VEL_Y * vel.y]
+        state = [
+            hull.angle,
+            2.0 * hull.angularVelocity / FPS,
+            0.3 * vel.x * _VIEW_W / FPS,
+            0.3 * vel.y * _VIEW_H / FPS,
+        ]
         feet = self._contacts.feet
         joints = self.joints
         for leg, touching in enumerate(feet):
             hip, knee = joints[2 * leg], joints[2 * leg + 1]
             state += (
                 hip.angle,
-                hip.speed / SPEED_HIP,
+                hip.speed / _SPEED_HIP,
                 knee.angle + 1.0,
-                knee.speed / SPEED_KNEE,
+                knee.speed / _SPEED_KNEE,
                 1.0 if touching > 0 else 0.0,
             )
-        origin = (x, y)
-        for ray, dx, dy in zip(self.lidar, _RAY_DX, _RAY_DY, strict=True):
-            ray.fraction = 1.0
-            ray.p1 = origin
-            ray.p2 = (x + dx, y + dy)
-            world.RayCast(ray, origin, ray.p2)
-            state.append(ray.fraction)
-        obs = np.array(state, dtype=np.float32)
+        state += [ray.fraction for ray in self.lidar]
 
-        self.scroll = x - VIEWPORT_W / SCALE / 5
-        # Progress reward: 130 per track-length unit, minus a penalty for tilting the hull.
-        shaping = 130.0 * x / SCALE - 5.0 * abs(angle)
-        reward = 0.0 if self.prev_shaping is None else shaping - self.prev_shaping
+        self.scroll = x - _VIEW_W / 5
+        # Progress reward (about 300 for the whole track) minus a penalty for tilting.
+        shaping = 130 * x / SCALE
+        shaping -= 5.0 * abs(state[0])
+        reward: float = 0 if self.prev_shaping is None else shaping - self.prev_shaping
         self.prev_shaping = shaping
-        reward -= self.walker.torque_cost * effort
+        cost = self._cost
+        for magnitude in magnitudes:
+            reward -= cost * magnitude
 
         terminated = False
-        if self._contacts.hull_touched or x < 0.0:
+        if self._contacts.hull_touched or x < 0:
             self.game_over = True
             reward = _FALL_REWARD
             terminated = True
-        elif x > FINISH_X:
+        if x > FINISH_X:
             terminated = True
-        return obs, float(reward), terminated
+        return state, float(reward), terminated
 
     def render(self) -> np.ndarray | None:
         """Draw the scene: an RGB frame (400, 600, 3) uint8 in ``"rgb_array"`` mode."""

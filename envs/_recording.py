@@ -66,7 +66,7 @@ def record_episode(
     """Run one episode with ``render_mode="rgb_array"`` and write its frames to ``path``.
 
     Args:
-        env_id: ``"StumpTracks-v0"`` or ``"HexagonTracks-v0"``.
+        env_id: ``"StumpTracks-v1"`` or ``"HexagonTracks-v1"``.
         task: the task (mapping name -> value, or values in canonical order); None for
             the environment's default task.
         path: output file, ``.gif`` or ``.mp4`` (MP4 needs ``imageio-ffmpeg``). GIF frames

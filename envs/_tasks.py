@@ -20,6 +20,7 @@ __all__ = [
     "ENV_IDS",
     "HEXAGON_TRACKS",
     "MASTERY_THRESHOLD",
+    "REMOVED_IDS",
     "STUMP_TRACKS",
     "TaskLike",
     "TaskSpec",
@@ -38,7 +39,7 @@ class TaskSpec:
     """The task space of one environment.
 
     Attributes:
-        env_id: gymnasium id, e.g. ``"StumpTracks-v0"``.
+        env_id: gymnasium id, e.g. ``"StumpTracks-v1"``.
         names: parameter names in canonical order (length d).
         low, high: inclusive bounds per parameter, same order, in the parameter's units.
         default: the task in effect before any task is set, same order.
@@ -129,7 +130,7 @@ def _check_value(name: str, value: object, low: float, high: float) -> float:
 
 
 STUMP_TRACKS = TaskSpec(
-    env_id="StumpTracks-v0",
+    env_id="StumpTracks-v1",
     names=("stump_height", "obstacle_spacing"),
     low=(0.0, 0.0),
     high=(3.0, 6.0),
@@ -138,7 +139,7 @@ STUMP_TRACKS = TaskSpec(
 
 _HEXAGON_NAMES = tuple(f"{axis}{i}" for i in range(6) for axis in ("dx", "dy"))
 HEXAGON_TRACKS = TaskSpec(
-    env_id="HexagonTracks-v0",
+    env_id="HexagonTracks-v1",
     names=_HEXAGON_NAMES,
     low=(0.0,) * 12,
     high=(4.0,) * 12,
@@ -148,6 +149,15 @@ HEXAGON_TRACKS = TaskSpec(
 _SPECS: Mapping[str, TaskSpec] = MappingProxyType(
     {spec.env_id: spec for spec in (STUMP_TRACKS, HEXAGON_TRACKS)}
 )
+
+#: Ids of earlier versions and why they went (gymnasium's rule: new dynamics, new version).
+REMOVED_IDS: Mapping[str, str] = MappingProxyType(
+    {
+        "StumpTracks-v0": "its obstacle_spacing was in terrain steps, not the paper's metres",
+        "HexagonTracks-v0": "its hexagons had no noise, another spacing and concave pieces",
+    }
+)
+_REMOVED = REMOVED_IDS
 
 #: The environment ids this package registers, in a fixed order.
 ENV_IDS: tuple[str, ...] = tuple(_SPECS)
@@ -162,5 +172,9 @@ def task_spec(env_id: str) -> TaskSpec:
     try:
         return _SPECS[env_id]
     except (KeyError, TypeError):
+        if isinstance(env_id, str) and env_id in _REMOVED:
+            raise UnknownEnvironmentError(
+                f"{env_id} was removed: {_REMOVED[env_id]}; use {env_id[:-1]}1"
+            ) from None
         known = ", ".join(repr(e) for e in ENV_IDS)
         raise UnknownEnvironmentError(f"env_id must be one of {known}, got {env_id!r}") from None

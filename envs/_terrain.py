@@ -1,124 +1,73 @@
-"""Track layout shared by the environments: flat ground, obstacle bodies, track marks.
+"""Build a :class:`~envs._track.Track` into a Box2D world.
 
-Distances reuse gymnasium's BipedalWalker constants so that rewards and the camera keep
-their stock meaning: the track is ``TERRAIN_LENGTH`` terrain steps of ``TERRAIN_STEP``
-metres at height ``TERRAIN_HEIGHT``; obstacles start after the ``TERRAIN_STARTPAD`` and
-stop before the finish line, ``TERRAIN_GRASS`` steps before the end.
+Creation order matters to Box2D (it decides proxy and contact order, hence the order in
+which the solver and the ray casts meet fixtures): obstacles first, left to right, then
+the ground edges left to right, each a static body at the origin with world-frame
+vertices, as the reference environment creates them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 from Box2D.b2 import edgeShape, fixtureDef, polygonShape
-from gymnasium.envs.box2d.bipedal_walker import (
-    FRICTION,
-    TERRAIN_GRASS,
-    TERRAIN_HEIGHT,
-    TERRAIN_LENGTH,
-    TERRAIN_STARTPAD,
-    TERRAIN_STEP,
-)
 
 from envs._bodies import GROUND_CATEGORY
+from envs._track import Track
 
-__all__ = [
-    "FINISH_X",
-    "GROUND_TAG",
-    "GROUND_Y",
-    "OBSTACLES_START",
-    "OBSTACLE_TAG",
-    "STEP",
-    "TRACK_END",
-    "build_ground",
-    "build_obstacles",
-    "build_stumps",
-]
+__all__ = ["FRICTION", "GROUND_TAG", "OBSTACLE_TAG", "build_track"]
 
-STEP = TERRAIN_STEP  # metres per terrain step (14/30)
-GROUND_Y = TERRAIN_HEIGHT  # metres
-TRACK_END = (TERRAIN_LENGTH - 1) * TERRAIN_STEP  # metres, right end of the ground
-FINISH_X = (TERRAIN_LENGTH - TERRAIN_GRASS) * TERRAIN_STEP  # hull past this: episode won
-OBSTACLES_START = TERRAIN_STARTPAD * TERRAIN_STEP  # metres, left edge of the first obstacle
+FRICTION = 2.5  # of every terrain fixture
 
-GROUND_TAG = "ground"  # userData of the ground body
+GROUND_TAG = "ground"  # userData of every ground edge body
 OBSTACLE_TAG = "obstacle"  # userData of every obstacle body
 
-_GROUND_LINE = (76, 230, 76)
+_GROUND_COLORS = ((76, 255, 76), (76, 204, 76))  # alternating edge colours
 _GROUND_FILL = (102, 153, 76)
 _OBSTACLE_COLORS = ((255, 255, 255), (153, 153, 153))
-_FILL_CHUNK = 10 * TERRAIN_STEP  # render fill in chunks so off-screen ones are culled
+
+#: Render list entry: (polygon points, colour), as gymnasium's BipedalWalker draws it.
+FillPolygon = tuple[list[tuple[float, float]], tuple[int, int, int]]
 
 
-def build_ground(world: Any) -> tuple[Any, list[tuple[list[tuple[float, float]], Any]]]:
-    """Create the flat ground: one static body with one edge along the whole track.
+def build_track(world: Any, track: Track) -> tuple[list[Any], list[Any], list[FillPolygon]]:
+    """Create the track's static bodies in ``world``.
 
     Returns:
-        (body, fill) where fill is the render list of (polygon, colour) under the ground
-        line, in the format gymnasium's BipedalWalker.render() draws ``terrain_poly``.
+        (obstacles, edges, fill): the obstacle bodies, the ground edge bodies, and the
+        render fill under the ground line (one quadrilateral per edge).
+
+    Raises:
+        ValueError: Box2D rejects an obstacle polygon (e.g. all its points on a line).
     """
-    ground = world.CreateStaticBody(
-        fixtures=fixtureDef(
-            shape=edgeShape(vertices=[(0.0, GROUND_Y), (TRACK_END, GROUND_Y)]),
-            friction=FRICTION,
-            categoryBits=GROUND_CATEGORY,
-        ),
-        userData=GROUND_TAG,
+    polygon_fd = fixtureDef(
+        shape=polygonShape(vertices=[(0, 0), (1, 0), (1, -1), (0, -1)]),
+        friction=FRICTION,
+        categoryBits=GROUND_CATEGORY,
     )
-    ground.color1 = ground.color2 = _GROUND_LINE
-    fill = []
-    for x0 in np.arange(0.0, TRACK_END, _FILL_CHUNK).tolist():
-        x1 = min(x0 + _FILL_CHUNK, TRACK_END)
-        fill.append(([(x0, GROUND_Y), (x1, GROUND_Y), (x1, 0.0), (x0, 0.0)], _GROUND_FILL))
-    return ground, fill
-
-
-def build_obstacles(world: Any, xs: Sequence[float], pieces: Sequence[np.ndarray]) -> list[Any]:
-    """Create identical obstacles: static bodies at (x, ground), one fixture per piece.
-
-    Args:
-        world: the ``Box2D.b2World``.
-        xs: body origin of each obstacle along the track, metres.
-        pieces: convex polygons (k, 2), 3 <= k <= 8, in metres relative to the origin.
-    """
-    fixtures = [
-        fixtureDef(
-            shape=polygonShape(vertices=[tuple(p) for p in piece.tolist()]),
-            friction=FRICTION,
-            categoryBits=GROUND_CATEGORY,
-        )
-        for piece in pieces
-    ]
-    bodies = []
-    for x in xs:
-        body = world.CreateStaticBody(
-            position=(x, GROUND_Y), fixtures=fixtures, userData=OBSTACLE_TAG
-        )
+    obstacles = []
+    for k, polygon in enumerate(track.obstacles):
+        try:
+            polygon_fd.shape.vertices = list(polygon)
+        except Exception as exc:  # pybox2d raises its own assertion type
+            raise ValueError(f"track obstacles[{k}] is not a valid polygon: {exc}") from None
+        body = world.CreateStaticBody(fixtures=polygon_fd, userData=OBSTACLE_TAG)
         body.color1, body.color2 = _OBSTACLE_COLORS
-        bodies.append(body)
-    return bodies
+        obstacles.append(body)
 
-
-def build_stumps(
-    world: Any, xs: Sequence[float], width: float, heights: Sequence[float]
-) -> list[Any]:
-    """Create rectangular stumps standing on the ground (the hot path of a reset).
-
-    Args:
-        xs: left edge of each stump, metres.
-        width: stump width, metres.
-        heights: height of each stump, metres (same length as ``xs``).
-    """
-    half = width / 2
-    fd = fixtureDef(
-        shape=polygonShape(box=(half, half)), friction=FRICTION, categoryBits=GROUND_CATEGORY
+    edge_fd = fixtureDef(
+        shape=edgeShape(vertices=[(0, 0), (1, 1)]),
+        friction=FRICTION,
+        categoryBits=GROUND_CATEGORY,
     )
-    bodies = []
-    for x, h in zip(xs, heights, strict=True):
-        fd.shape.SetAsBox(half, h / 2, (half, h / 2), 0.0)
-        body = world.CreateStaticBody(position=(x, GROUND_Y), fixtures=fd, userData=OBSTACLE_TAG)
-        body.color1, body.color2 = _OBSTACLE_COLORS
-        bodies.append(body)
-    return bodies
+    edges = []
+    fill: list[FillPolygon] = []
+    ground = track.ground
+    for i in range(len(ground) - 1):
+        (x0, y0), (x1, y1) = ground[i], ground[i + 1]
+        edge_fd.shape.vertices = [(x0, y0), (x1, y1)]
+        body = world.CreateStaticBody(fixtures=edge_fd, userData=GROUND_TAG)
+        body.color1 = body.color2 = _GROUND_COLORS[i % 2]
+        edges.append(body)
+        fill.append(([(x0, y0), (x1, y1), (x1, 0.0), (x0, 0.0)], _GROUND_FILL))
+    return obstacles, edges, fill

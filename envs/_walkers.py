@@ -1,28 +1,36 @@
 """Walker embodiments: geometry, motors and the observation/action layout they imply.
 
 Pure data (no Box2D import); :mod:`envs._bodies` turns a :class:`WalkerSpec` into Box2D
-bodies. Lengths are in metres (Box2D units; gymnasium's BipedalWalker draws 30 pixels per
-metre, so ``34 / 30`` is its 34-pixel leg segment).
+bodies. The three bodies are the reference environment's (teachDeepRL's parameterised
+BipedalWalker, ``leg_size`` ``default``, ``short`` and ``quadru``). Sizes are given in
+pixels as there and divided by ``SCALE`` (30 pixels per metre) where Box2D needs metres,
+in the same floating-point operations, so the bodies are bit-identical.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+import numpy as np
+
 from envs.errors import UnknownWalkerError
 
-__all__ = ["LIDAR_RAYS", "WALKERS", "WalkerSpec", "walker_spec"]
+__all__ = ["LIDAR_RAYS", "SCALE", "WALKERS", "WalkerSpec", "walker_spec"]
 
-_PX = 1.0 / 30.0  # metres per pixel of gymnasium's BipedalWalker (its SCALE)
+#: Pixels per metre of the reference environment (and of gymnasium's BipedalWalker).
+SCALE = 30.0
 
 #: Lidar rays at the end of every observation.
 LIDAR_RAYS = 10
 
-# Torque cost per joint per step is TORQUE_COST * motor_torque * |action|, as in the
-# stock walker (0.00035 * 80 = 0.028 per unit action).
-TORQUE_COST = 0.00035
+#: Reward cost per unit of |action| per joint per step, before multiplying by the torque.
+TORQUE_PENALTY = 0.00035
+
+_BIPED_HULL = ((-30, 9), (6, 9), (34, 1), (34, -8), (-30, -8))
+_QUADRUPED_HULL = ((-46, 13), (6, 13), (50, 5), (50, -12), (-46, -12))
 
 
 @dataclass(frozen=True)
@@ -31,28 +39,53 @@ class WalkerSpec:
 
     Attributes:
         name: ``"default"``, ``"short"`` or ``"quadruped"``.
-        hull: hull polygon vertices (x, y) in metres in the hull frame (at most 8, convex).
-        hip_x: x of each hip, in metres in the hull frame; one *pair* of legs per hip.
-        hip_y: y of the hips in the hull frame, metres.
-        leg_length: length of each leg segment (thigh and shin), metres.
-        leg_width: thigh width, metres (the shin is 0.8 of it).
+        reference_name: the reference environment's ``leg_size`` (``"quadru"`` for
+            the quadruped).
+        hull_px: hull polygon (x, y) in pixels in the hull frame (convex, 5 vertices).
+        hull_width_px: hull width in pixels; maps leg-pair anchors to body positions.
+        leg_pairs_x: per leg pair, the hip anchor x in the hull frame, metres. Each
+            pair's legs are *placed* at ``np.interp(x, [-1, 1], [-w/2, w/2])`` (w the hull
+            width in metres) but hinged at ``x``: the quadruped's differ, as in the reference.
+        leg_width_px, leg_length_px: thigh width and each segment's length, pixels (the
+            shin is 0.8 as wide).
         motor_torque: maximum motor torque, N m, reached at |action| = 1.
-        torque_cost_scale: multiplies the stock torque cost (the quadruped's is 1/8).
+        torque_penalty: reward cost per N m of maximal torque per unit |action| per joint.
     """
 
     name: str
-    hull: tuple[tuple[float, float], ...]
-    hip_x: tuple[float, ...]
-    hip_y: float
-    leg_length: float
-    leg_width: float
+    reference_name: str
+    hull_px: tuple[tuple[int, int], ...]
+    hull_width_px: float
+    leg_pairs_x: tuple[float, ...]
+    leg_width_px: float
+    leg_length_px: float
     motor_torque: float
-    torque_cost_scale: float = 1.0
+    torque_penalty: float = TORQUE_PENALTY
+
+    @property
+    def hull(self) -> tuple[tuple[float, float], ...]:
+        """Hull polygon vertices (x, y), metres, hull frame."""
+        return tuple((x / SCALE, y / SCALE) for x, y in self.hull_px)
+
+    @property
+    def hip_y(self) -> float:
+        """y of every hip in the hull frame, metres (the reference's ``LEG_DOWN``)."""
+        return -8 / SCALE
+
+    @property
+    def leg_length(self) -> float:
+        """Length of each leg segment (thigh and shin), metres."""
+        return self.leg_length_px / SCALE
+
+    @property
+    def leg_width(self) -> float:
+        """Thigh width, metres (the shin is 0.8 of it)."""
+        return self.leg_width_px / SCALE
 
     @property
     def n_legs(self) -> int:
-        """Number of leg chains (two per hip)."""
-        return 2 * len(self.hip_x)
+        """Number of leg chains (two per pair)."""
+        return 2 * len(self.leg_pairs_x)
 
     @property
     def action_dim(self) -> int:
@@ -67,7 +100,7 @@ class WalkerSpec:
     @property
     def torque_cost(self) -> float:
         """Reward cost per joint per step at |action| = 1."""
-        return TORQUE_COST * self.motor_torque * self.torque_cost_scale
+        return self.torque_penalty * self.motor_torque
 
     def observation_names(self) -> tuple[str, ...]:
         """Names of the observation entries, in order (length ``observation_dim``)."""
@@ -83,47 +116,51 @@ class WalkerSpec:
         names += [f"lidar{i}" for i in range(LIDAR_RAYS)]
         return tuple(names)
 
+    def observation_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-entry (low, high) of the observation, shape (observation_dim,) each."""
+        hull = [(-math.pi, math.pi), (-5.0, 5.0), (-5.0, 5.0), (-5.0, 5.0)]
+        leg = [(-math.pi, math.pi), (-5.0, 5.0), (-math.pi, math.pi), (-5.0, 5.0), (0.0, 1.0)]
+        bounds = hull + leg * self.n_legs + [(0.0, 1.0)] * LIDAR_RAYS
+        low, high = zip(*bounds, strict=True)
+        return np.array(low), np.array(high)
+
     def action_names(self) -> tuple[str, ...]:
         """Names of the action entries, in order (length ``action_dim``)."""
         return tuple(f"{joint}{leg}" for leg in range(self.n_legs) for joint in ("hip", "knee"))
 
 
-def _scaled(points: tuple[tuple[int, int], ...]) -> tuple[tuple[float, float], ...]:
-    return tuple((x * _PX, y * _PX) for x, y in points)
-
-
-_BIPED_HULL = _scaled(((-30, 9), (6, 9), (34, 1), (34, -8), (-30, -8)))
-_QUADRUPED_HULL = _scaled(((-64, 9), (34, 9), (64, 1), (64, -8), (-64, -8)))
-
 _SPECS: Mapping[str, WalkerSpec] = MappingProxyType(
     {
         "default": WalkerSpec(
             name="default",
-            hull=_BIPED_HULL,
-            hip_x=(0.0,),
-            hip_y=-8 * _PX,
-            leg_length=34 * _PX,
-            leg_width=8 * _PX,
+            reference_name="default",
+            hull_px=_BIPED_HULL,
+            hull_width_px=64.0,
+            leg_pairs_x=(0.0,),
+            leg_width_px=8,
+            leg_length_px=34,
             motor_torque=80.0,
         ),
         "short": WalkerSpec(
             name="short",
-            hull=_BIPED_HULL,
-            hip_x=(0.0,),
-            hip_y=-8 * _PX,
-            leg_length=17 * _PX,
-            leg_width=8 * _PX,
+            reference_name="short",
+            hull_px=_BIPED_HULL,
+            hull_width_px=64.0,
+            leg_pairs_x=(0.0,),
+            leg_width_px=8,
+            leg_length_px=17,
             motor_torque=80.0,
         ),
         "quadruped": WalkerSpec(
             name="quadruped",
-            hull=_QUADRUPED_HULL,
-            hip_x=(-48 * _PX, 48 * _PX),
-            hip_y=-8 * _PX,
-            leg_length=51 * _PX,
-            leg_width=8 * _PX,
+            reference_name="quadru",
+            hull_px=_QUADRUPED_HULL,
+            hull_width_px=96.0,
+            leg_pairs_x=(-1.2, 0.85),
+            leg_width_px=10,
+            leg_length_px=51,
             motor_torque=300.0,
-            torque_cost_scale=1.0 / 8.0,
+            torque_penalty=TORQUE_PENALTY / 8,
         ),
     }
 )

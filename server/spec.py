@@ -22,6 +22,7 @@ class CurriculumSpec:
     seed: int
     reward_bounds: tuple[float, float] | None = None
     mastery_threshold: float | None = None
+    environment: dict[str, str] | None = None
 
 
 def build_config(spec: CurriculumSpec) -> CurriculumConfig:
@@ -43,6 +44,7 @@ def build_config(spec: CurriculumSpec) -> CurriculumConfig:
         name=spec.name, teacher=spec.teacher, space=space,
         teacher_params=dict(spec.teacher_params), seed=spec.seed,
         reward_bounds=spec.reward_bounds, mastery_threshold=spec.mastery_threshold,
+        environment=spec.environment,
     )
     try:
         teacher = config.make_teacher()

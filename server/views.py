@@ -26,7 +26,7 @@ def config_out(config: CurriculumConfig) -> CurriculumConfigOut:
     return CurriculumConfigOut(
         teacher=j["teacher"], space=j["space"], teacher_params=j["teacher_params"],
         seed=j["seed"], reward_bounds=j["reward_bounds"],
-        mastery_threshold=j["mastery_threshold"],
+        mastery_threshold=j["mastery_threshold"], environment=j["environment"],
     )
 
 

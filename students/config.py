@@ -39,7 +39,7 @@ class StudentConfig:
     teacher: str = "alp-gmm"
     teacher_seed: int = 0
     teacher_params: dict[str, Any] = field(default_factory=dict)
-    env_id: str = "StumpTracks-v0"
+    env_id: str = "StumpTracks-v1"
     walker: str = "default"
     algo: str = "ppo"
     steps: int = 100_000
@@ -47,7 +47,7 @@ class StudentConfig:
     seed: int = 0
     run_dir: Path = Path("runs/student")
     eval_every: int = 0
-    eval_set: str = "uniform50"
+    eval_set: str = "paper50"
     eval_subset: int | None = None
     eval_max_steps: int | None = None
     checkpoint_every: int = 0

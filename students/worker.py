@@ -23,7 +23,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv
 import envs
 from students.client import TeacherClient
 from students.config import StudentConfig
-from students.errors import InvalidConfigError
+from students.errors import InvalidConfigError, TeacherRequestError
 from students.evaluation import MasteryEvalCallback
 from students.progress import ProgressCallback
 from students.sources import HttpTaskSource, LocalTaskSource, TaskSource
@@ -98,7 +98,30 @@ def _curriculum_config(cfg: StudentConfig) -> dict[str, Any]:
         "reward_bounds": list(cfg.reward_bounds),
         "mastery_threshold": envs.mastery_threshold(cfg.env_id),
         "seed": cfg.teacher_seed,
+        "environment": _environment(cfg),
     }
+
+
+def _environment(cfg: StudentConfig) -> dict[str, str]:
+    """What a curriculum made by this worker records about its environment."""
+    return {"id": cfg.env_id, "walker": cfg.walker}
+
+
+def _check_environment(name: str, recorded: Any, cfg: StudentConfig) -> None:
+    """Refuse a curriculum made for another environment id, version or walker."""
+    ours = _environment(cfg)
+    if recorded != ours:
+        made_for = (
+            f"{recorded['id']} with walker {recorded.get('walker')!r}"
+            if isinstance(recorded, dict) and "id" in recorded
+            else "an unrecorded environment (made before curricula recorded theirs, "
+            "e.g. for StumpTracks-v0)"
+        )
+        raise InvalidConfigError(
+            f"curriculum {name!r} was made for {made_for}; this worker trains on "
+            f"{ours['id']} with walker {ours['walker']!r}. Tasks mean different tracks "
+            f"there: use another --curriculum name, or the matching --env and --walker"
+        )
 
 
 def _make_env_fn(cfg: StudentConfig, source_factory: Callable[[], TaskSource]):
@@ -119,7 +142,19 @@ class _Remote:
 
     def __init__(self, cfg: StudentConfig):
         self.client = TeacherClient(cfg.server or "", token=cfg.token)
-        info = self.client.create_curriculum(cfg.curriculum or "", **_curriculum_config(cfg))
+        name = cfg.curriculum or ""
+        try:
+            try:
+                info = self.client.create_curriculum(name, **_curriculum_config(cfg))
+            except TeacherRequestError as exc:
+                if exc.status == 409:  # same name, other configuration: the environment?
+                    for existing in self.client.list_curricula(name):
+                        _check_environment(name, existing["config"].get("environment"), cfg)
+                raise
+            _check_environment(name, info["config"].get("environment"), cfg)
+        except Exception:
+            self.client.close()
+            raise
         self.curriculum_id = str(info["id"])
         url, token, cid = cfg.server or "", cfg.token, self.curriculum_id
         self.factory_for = lambda rank: (
@@ -149,11 +184,12 @@ class _InProcess:
             name=cfg.curriculum or "", teacher=c["teacher"], space=TaskSpace(c["space"]),
             teacher_params=c["teacher_params"], seed=c["seed"],
             reward_bounds=tuple(c["reward_bounds"]),  # type: ignore[arg-type]
-            mastery_threshold=c["mastery_threshold"],
+            mastery_threshold=c["mastery_threshold"], environment=c["environment"],
         )
         log = cfg.run_dir / "events.jsonl"
         if cfg.resume and log.exists():
             self.curriculum = Curriculum.from_events(read_jsonl(log), fit_mode="sync")
+            _check_environment(config.name, self.curriculum.config.environment, cfg)
             if self.curriculum.config != config.resolved():
                 raise InvalidConfigError(
                     f"--resume: {log} holds curriculum {self.curriculum.config.to_json()}, "

@@ -18,6 +18,7 @@ from teacher.errors import (
     InvalidSpaceError,
     InvalidTaskError,
     ReplayDivergedError,
+    RequestConflictError,
     ResultConflictError,
     StateMismatchError,
     TeacherError,
@@ -25,6 +26,7 @@ from teacher.errors import (
 )
 from teacher.events import (
     SCHEMA_VERSION,
+    UPGRADES,
     CreatedEvent,
     CurriculumConfig,
     EvaluationEvent,
@@ -47,6 +49,7 @@ from teacher.toy import ToyStudent
 
 __all__ = [
     "SCHEMA_VERSION",
+    "UPGRADES",
     "CreatedEvent",
     "Curriculum",
     "CurriculumConfig",
@@ -56,6 +59,7 @@ __all__ = [
     "FitEvent",
     "JsonlWriter",
     "ReportOutcome",
+    "RequestConflictError",
     "ResultConflictError",
     "ResultEvent",
     "ResultIn",

@@ -53,5 +53,9 @@ class ResultConflictError(TeacherError):
     """A task id was already reported with a different return."""
 
 
+class RequestConflictError(TeacherError):
+    """A request id was already used for a request asking for a different count."""
+
+
 class FitError(TeacherError):
     """A mixture could not be fitted to finite parameters (never installed or logged)."""

@@ -34,6 +34,7 @@ async def create_curriculum(
             name=body.name, teacher=body.teacher, space=dict(body.space),
             teacher_params=body.teacher_params, seed=body.seed,
             reward_bounds=body.reward_bounds, mastery_threshold=body.mastery_threshold,
+            environment=body.environment,
         )
     )
     if not created:

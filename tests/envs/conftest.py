@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from envs._terrain import GROUND_Y, OBSTACLE_TAG, STEP
+from envs._terrain import OBSTACLE_TAG
+from envs._track import GROUND_Y, STEP
 
 
 @pytest.fixture

@@ -62,19 +62,19 @@ def _rollout(env: gym.Env, seed: int, task: object, steps: int = 150) -> bytes:
 
 @pytest.mark.parametrize(("env_id", "walker"), CASES)
 def test_seeded_rollout_is_bit_for_bit_reproducible(env_id: str, walker: str) -> None:
-    task = envs.test_set(env_id, "uniform50")[7]
+    task = envs.test_set(env_id, "paper50")[7]
     fresh = gym.make(env_id, walker=walker)
     used = gym.make(env_id, walker=walker)
     for seed in (1, 2):  # history must not matter
-        _rollout(used, seed, envs.test_set(env_id, "uniform50")[seed])
+        _rollout(used, seed, envs.test_set(env_id, "paper50")[seed])
     assert _rollout(fresh, 5, task) == _rollout(used, 5, task)
     assert _rollout(fresh, 5, task) != _rollout(fresh, 6, task)
 
 
 def test_episode_cap_is_2000_and_configurable() -> None:
-    env = gym.make("StumpTracks-v0")
+    env = gym.make("StumpTracks-v1")
     assert env.spec is not None and env.spec.max_episode_steps == 2000
-    short = gym.make("StumpTracks-v0", max_episode_steps=5)
+    short = gym.make("StumpTracks-v1", max_episode_steps=5)
     short.reset(seed=0)
     results = [short.step(np.zeros(4, dtype=np.float32)) for _ in range(5)]
     assert [r[3] for r in results] == [False] * 4 + [True]
@@ -86,7 +86,7 @@ def test_episode_cap_is_2000_and_configurable() -> None:
 
 
 def test_falling_ends_the_episode_with_minus_100() -> None:
-    env = gym.make("StumpTracks-v0")  # limp motors: the default walker sits on its hull
+    env = gym.make("StumpTracks-v1")  # limp motors: the default walker sits on its hull
     env.reset(seed=0)
     for _ in range(400):
         _, reward, terminated, truncated, _ = env.step(np.zeros(4, dtype=np.float32))
@@ -97,7 +97,7 @@ def test_falling_ends_the_episode_with_minus_100() -> None:
 
 
 def test_reward_is_progress_minus_torque_cost() -> None:
-    env = gym.make("StumpTracks-v0", walker="quadruped").unwrapped
+    env = gym.make("StumpTracks-v1", walker="quadruped").unwrapped
     env.reset(seed=0)
     x0, angle0 = env.hull.position.x, env.hull.angle
     action = np.full(8, 0.5, dtype=np.float32)
@@ -110,7 +110,7 @@ def test_reward_is_progress_minus_torque_cost() -> None:
 
 
 def test_bad_actions_are_rejected() -> None:
-    env = gym.make("StumpTracks-v0").unwrapped
+    env = gym.make("StumpTracks-v1").unwrapped
     with pytest.raises(gym.error.ResetNeeded):
         env.step(np.zeros(4))
     env.reset(seed=0)
@@ -118,3 +118,15 @@ def test_bad_actions_are_rejected() -> None:
         env.step(np.zeros(8))
     with pytest.raises(ValueError, match="NaN"):
         env.step(np.array([0.0, np.nan, 0.0, 0.0]))
+
+
+def test_float64_observations_keep_the_reference_values_and_pass_check_env() -> None:
+    exact = gym.make("HexagonTracks-v1", observation_dtype="float64")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        check_env(exact.unwrapped, skip_render_check=True)
+    plain = gym.make("HexagonTracks-v1")
+    a, _ = exact.reset(seed=4)
+    b, _ = plain.reset(seed=4)
+    assert a.dtype == np.float64 and a in exact.observation_space
+    np.testing.assert_array_equal(a.astype(np.float32), b)

@@ -16,7 +16,7 @@ import envs
 @pytest.mark.parametrize("walker", envs.WALKERS)
 def test_rgb_array_frames(env_id: str, walker: str) -> None:
     env = gym.make(env_id, walker=walker, render_mode="rgb_array")
-    env.reset(seed=0, options={"task": envs.test_set(env_id, "uniform50")[0]})
+    env.reset(seed=0, options={"task": envs.test_set(env_id, "paper50")[0]})
     frames = [env.render()]
     for _ in range(3):
         env.step(env.action_space.sample())
@@ -28,7 +28,7 @@ def test_rgb_array_frames(env_id: str, walker: str) -> None:
 
 
 def test_human_mode_runs_on_a_dummy_display(dummy_display: None) -> None:
-    env = gym.make("HexagonTracks-v0", walker="quadruped", render_mode="human")
+    env = gym.make("HexagonTracks-v1", walker="quadruped", render_mode="human")
     env.reset(seed=0)
     for _ in range(3):
         env.step(env.action_space.sample())
@@ -47,7 +47,7 @@ def test_record_episode_to_gif(tmp_path: Path) -> None:
     path = tmp_path / "stumps.gif"
     task = {"stump_height": 1.5, "obstacle_spacing": 2.0}
     result = envs.record_episode(
-        "StumpTracks-v0", task, path, walker="short", max_steps=10, frame_skip=2
+        "StumpTracks-v1", task, path, walker="short", max_steps=10, frame_skip=2
     )
     assert result.path == path and result.task == task
     assert result.steps <= 10 and result.frames == 1 + (result.steps + 1) // 2
@@ -64,7 +64,7 @@ def test_record_episode_to_mp4_with_a_policy(tmp_path: Path) -> None:
         return np.zeros(8, dtype=np.float32), None
 
     result = envs.record_episode(
-        "HexagonTracks-v0", None, path, policy=policy, walker="quadruped", max_steps=6
+        "HexagonTracks-v1", None, path, policy=policy, walker="quadruped", max_steps=6
     )
     assert calls == [(34,)] * result.steps and result.steps == 6 and not result.terminated
     reader = imageio.get_reader(path)
@@ -74,9 +74,9 @@ def test_record_episode_to_mp4_with_a_policy(tmp_path: Path) -> None:
 
 def test_record_episode_rejects_bad_arguments(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"\.gif or \.mp4"):
-        envs.record_episode("StumpTracks-v0", None, tmp_path / "x.avi")
+        envs.record_episode("StumpTracks-v1", None, tmp_path / "x.avi")
     with pytest.raises(envs.UnknownEnvironmentError):
-        envs.record_episode("Nope-v0", None, tmp_path / "x.gif")
+        envs.record_episode("Nope-v1", None, tmp_path / "x.gif")
     with pytest.raises(ValueError, match="frame_skip must be a positive integer, got 0"):
-        envs.record_episode("StumpTracks-v0", None, tmp_path / "x.gif", frame_skip=0)
+        envs.record_episode("StumpTracks-v1", None, tmp_path / "x.gif", frame_skip=0)
     assert not list(tmp_path.iterdir())

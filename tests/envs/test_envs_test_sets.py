@@ -15,16 +15,16 @@ DATA = Path(envs.__file__).with_name("data")
 
 
 def test_names_per_environment() -> None:
-    assert envs.test_set_names("StumpTracks-v0") == ("uniform50", "grid100")
-    assert envs.test_set_names("HexagonTracks-v0") == ("uniform50",)
+    assert envs.test_set_names("StumpTracks-v1") == ("paper50", "grid100")
+    assert envs.test_set_names("HexagonTracks-v1") == ("paper50",)
 
 
 @pytest.mark.parametrize(
     ("env_id", "name", "shape"),
     [
-        ("StumpTracks-v0", "uniform50", (50, 2)),
-        ("StumpTracks-v0", "grid100", (100, 2)),
-        ("HexagonTracks-v0", "uniform50", (50, 12)),
+        ("StumpTracks-v1", "paper50", (50, 2)),
+        ("StumpTracks-v1", "grid100", (100, 2)),
+        ("HexagonTracks-v1", "paper50", (50, 12)),
     ],
 )
 def test_shape_bounds_and_generator_agreement(
@@ -39,7 +39,7 @@ def test_shape_bounds_and_generator_agreement(
 
 
 def test_grid_is_ten_by_ten_with_the_first_parameter_slowest() -> None:
-    grid = envs.test_set("StumpTracks-v0", "grid100")
+    grid = envs.test_set("StumpTracks-v1", "grid100")
     np.testing.assert_allclose(np.unique(grid[:, 0]), np.linspace(0, 3, 10), atol=1e-6)
     np.testing.assert_allclose(np.unique(grid[:, 1]), np.linspace(0, 6, 10), atol=1e-6)
     assert np.all(grid[:10, 0] == 0.0)
@@ -54,14 +54,14 @@ def test_committed_json_equals_a_fresh_generation(tmp_path: Path) -> None:
 
 
 def test_each_call_returns_a_fresh_array() -> None:
-    first = envs.test_set("StumpTracks-v0", "uniform50")
+    first = envs.test_set("StumpTracks-v1", "paper50")
     first[0, 0] = -1.0
-    assert envs.test_set("StumpTracks-v0", "uniform50")[0, 0] != -1.0
+    assert envs.test_set("StumpTracks-v1", "paper50")[0, 0] != -1.0
 
 
 def test_unknown_test_set_is_a_value_error_naming_the_choices() -> None:
-    with pytest.raises(envs.UnknownTestSetError, match="'uniform50'.*got 'grid100'"):
-        envs.test_set("HexagonTracks-v0", "grid100")
+    with pytest.raises(envs.UnknownTestSetError, match="'paper50'.*got 'grid100'"):
+        envs.test_set("HexagonTracks-v1", "grid100")
 
 
 def test_every_task_of_every_set_builds_a_track() -> None:

@@ -47,6 +47,7 @@ def test_create_returns_201_with_config_and_counts(client: TestClient) -> None:
                            "gmm_backend": "numpy", "alp_history": None,
                            "alp_ties": "latest"},  # defaults written out
         "seed": 7, "reward_bounds": [-150.0, 350.0], "mastery_threshold": 230.0,
+        "environment": None,
     }
     assert body["counts"] == {"tasks": 0, "results": 0, "pending": 0, "evaluations": 0,
                               "fits": 0}

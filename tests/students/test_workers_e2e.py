@@ -50,7 +50,7 @@ def test_two_workers_share_one_curriculum(server, tmp_path):
     _log_checks(events, reported)
     evals = [e for e in events if e["type"] == "evaluation"]
     assert len(evals) == 4  # two test tasks per worker, at the end, stored apart
-    assert all(e["test_set"] == "uniform50" and e["step"] > 0 for e in evals)
+    assert all(e["test_set"] == "paper50" and e["step"] > 0 for e in evals)
     assert sum(e["type"] == "fit" for e in events) >= 1
 
 

@@ -8,7 +8,7 @@ from teacher import Curriculum, CurriculumConfig, TaskSpace
 
 
 def _curriculum() -> Curriculum:
-    space = TaskSpace(envs.task_bounds("StumpTracks-v0"))
+    space = TaskSpace(envs.task_bounds("StumpTracks-v1"))
     return Curriculum(CurriculumConfig("w", "alp-gmm", space, {"fit_rate": 4}, seed=0,
                                        reward_bounds=(-150, 350)))
 
@@ -18,7 +18,7 @@ def test_every_auto_reset_pulls_a_new_task_and_reports_once():
     source = LocalTaskSource(cur, worker="w")
 
     def make():
-        return CurriculumWrapper(gym.make("StumpTracks-v0", max_episode_steps=15), source)
+        return CurriculumWrapper(gym.make("StumpTracks-v1", max_episode_steps=15), source)
 
     vec = DummyVecEnv([make, make])
     vec.seed(0)
@@ -40,7 +40,7 @@ def test_every_auto_reset_pulls_a_new_task_and_reports_once():
 
 def test_task_reaches_the_environment():
     cur = _curriculum()
-    env = CurriculumWrapper(gym.make("StumpTracks-v0", max_episode_steps=5),
+    env = CurriculumWrapper(gym.make("StumpTracks-v1", max_episode_steps=5),
                             LocalTaskSource(cur))
     _, info = env.reset(seed=0)
     assert info["task_id"].startswith("t")

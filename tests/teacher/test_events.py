@@ -1,5 +1,6 @@
 """The event-log format, the Curriculum state machine and exact replay."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -175,7 +176,7 @@ def test_reader_names_the_bad_line_and_keeps_what_came_before(tmp_path):
     good = lines(run(cur, 3))
     cases = {
         "half-written": good[:5] + [good[5][: len(good[5]) // 2]],
-        "schema": good[:5] + [good[5].replace('"schema_version": 1', '"schema_version": 9')],
+        "schema": good[:5] + [good[5].replace('"schema_version": 2', '"schema_version": 9')],
         "missing": good[:5] + [json.dumps({k: v for k, v in json.loads(good[5]).items()
                                            if k != "time"})],
     }
@@ -293,3 +294,23 @@ def test_a_log_written_out_before_a_hyper_parameter_existed_replays_as_it_ran():
     names = set(make_teacher("alp-gmm+", SPACE).get_params()) - {"random_state", "reward_bounds"}
     everything = {k: v for k, v in created["config"]["teacher_params"].items() if k in names}
     assert set(everything) == names - {"region_ratio"}
+
+
+def test_the_environment_labels_travel_in_the_created_event_and_old_logs_load():
+    env = {"id": "StumpTracks-v1", "walker": "quadruped"}
+    cfg = CurriculumConfig(
+        name="toy", teacher="random", space=SPACE, seed=1, environment=env
+    )
+    cur = Curriculum(cfg)
+    events = run(cur, 2)
+    (created,) = read_jsonl(lines(events[:1]))
+    assert created.config.environment == env
+    assert Curriculum.from_events(read_jsonl(lines(events))).config == cur.config
+    # A log written before the field existed has no key: it loads, environment unknown.
+    old = json.loads(lines(events[:1])[0])
+    del old["config"]["environment"]
+    (loaded,) = read_jsonl([json.dumps(old)])
+    assert loaded.config.environment is None
+    assert dataclasses.replace(loaded.config, environment=env) == cur.config
+    with pytest.raises(TeacherError, match="environment must be a mapping of strings"):
+        CurriculumConfig(name="x", teacher="random", space=SPACE, environment={"id": 1})
