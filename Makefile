@@ -7,7 +7,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: setup test lint typecheck layers pytest contract postgres-binaries browser-binaries screenshots demo bench bench-teachers bench-envs bench-server bench-students bench-dashboard clean
+.PHONY: setup test lint typecheck layers pytest contract postgres-binaries browser-binaries screenshots demo bench bench-teachers bench-envs bench-server bench-students bench-dashboard bench-faults clean
 
 setup: $(STAMP)
 
@@ -81,6 +81,11 @@ bench-students: setup
 
 bench-dashboard: setup browser-binaries
 	$(BIN)/python benchmarks/bench_dashboard.py
+
+# Fault injection (SIGKILLs, cut PostgreSQL connections, database outages) and a 10-minute
+# soak; not part of `make bench` (about 15 minutes).
+bench-faults: setup
+	$(BIN)/python benchmarks/bench_faults.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
