@@ -157,9 +157,8 @@ class _Remote:
             raise
         self.curriculum_id = str(info["id"])
         url, token, cid = cfg.server or "", cfg.token, self.curriculum_id
-        self.factory_for = lambda rank: (
-            lambda: HttpTaskSource(TeacherClient(url, token=token), cid,
-                                   worker=f"{cfg.worker}/{rank}")
+        self.factory_for = lambda rank: HttpTaskSource.factory(
+            url, cid, token=token, worker=f"{cfg.worker}/{rank}"
         )
 
     def report_evaluations(self, items: list[dict[str, Any]]) -> None:
