@@ -33,7 +33,7 @@ _LAZY = {
     "LocalTaskSource": "students.sources",
     "TaskSource": "students.sources",
     "StudentSummary": "students.worker",
-    "paper_sac_kwargs": "students.worker",
+    "paper_sac_kwargs": "students.algos",
     "run_student": "students.worker",
     "CurriculumWrapper": "students.wrappers",
     "TaskInObservation": "students.wrappers",
@@ -77,6 +77,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs only
+    from students.algos import paper_sac_kwargs
     from students.client import Task, TeacherClient
     from students.config import ALGOS, StudentConfig
     from students.errors import (
@@ -88,5 +89,5 @@ if TYPE_CHECKING:  # for type checkers and IDEs only
     from students.evaluation import MasteryEvalCallback, evaluate_mastery
     from students.sources import HttpTaskSource, LocalTaskSource, TaskSource
     from students.taskenv import TaskParamEnv
-    from students.worker import StudentSummary, paper_sac_kwargs, run_student
+    from students.worker import StudentSummary, run_student
     from students.wrappers import CurriculumWrapper, TaskInObservation

@@ -32,7 +32,8 @@ class CurriculumWrapper(gym.Wrapper):
     (``NEXT_STEP``, the default; ``SAME_STEP``; ``DISABLED``, where you reset finished
     sub-environments yourself): each sub-environment's reset goes through this wrapper,
     so every episode gets a new task and every finished episode is reported once.
-    ``info`` gains ``task``, ``task_id`` and ``task_origin`` at reset.
+    ``info`` gains ``task``, ``task_id`` and ``task_origin`` at reset, and
+    ``episode_task`` (the finished episode's task) at the step that ends an episode.
     """
 
     def __init__(self, env: gym.Env, source: TaskSource | Callable[[], TaskSource]):
@@ -69,6 +70,8 @@ class CurriculumWrapper(gym.Wrapper):
         self.episode_length += 1
         if (terminated or truncated) and self.task is not None:
             self.source.report(self.task, self.episode_return, self.episode_length)
+            info = dict(info)
+            info["episode_task"] = self.task.params  # for trackers (task histograms)
             self.episodes_reported += 1
             self.task = None
         return obs, reward, terminated, truncated, info
