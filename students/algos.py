@@ -17,7 +17,9 @@ from students.config import StudentConfig
 from students.errors import InvalidConfigError
 from students.hyperparams import TorchRef
 
-__all__ = ["ALGO_CLASSES", "build_model", "paper_sac_kwargs", "wrap_normalize"]
+__all__ = [
+    "ALGO_CLASSES", "build_model", "check_algo_kwargs", "paper_sac_kwargs", "wrap_normalize",
+]
 
 ALGO_CLASSES: dict[str, type[BaseAlgorithm]] = {"ppo": PPO, "sac": SAC, "td3": TD3}
 # set by the worker itself, never by hyper-parameters

@@ -15,7 +15,7 @@ from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecNormalize
 
-from students.algos import build_model, paper_sac_kwargs, wrap_normalize
+from students.algos import build_model, check_algo_kwargs, paper_sac_kwargs, wrap_normalize
 from students.client import TeacherClient
 from students.config import StudentConfig
 from students.envsetup import EnvSetup, resolve_env
@@ -56,7 +56,12 @@ class _StopOnSignal(BaseCallback):
     def __init__(self, max_seconds: float | None = None) -> None:
         super().__init__()
         self.requested = False
-        self.deadline = None if max_seconds is None else time.monotonic() + max_seconds
+        self.max_seconds = max_seconds
+        self.deadline: float | None = None
+
+    def _on_training_start(self) -> None:
+        if self.max_seconds is not None:
+            self.deadline = time.monotonic() + self.max_seconds
 
     def _on_step(self) -> bool:
         if self.deadline is not None and time.monotonic() > self.deadline:
@@ -207,9 +212,25 @@ class _InProcess:
 
 def run_student(cfg: StudentConfig) -> StudentSummary:
     """Train one worker as configured; returns what happened. SIGINT/SIGTERM stop it
-    cleanly: a checkpoint is saved and queued reports are flushed."""
+    cleanly: a checkpoint is saved and queued reports are flushed (a signal that comes
+    while the worker is still setting up stops it at its first training step)."""
+    stop = _StopOnSignal(cfg.max_seconds)
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stop.requested = True
+
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return _run(cfg, stop)
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def _run(cfg: StudentConfig, stop: _StopOnSignal) -> StudentSummary:
     cfg.validate()
     setup = resolve_env(cfg)
+    check_algo_kwargs(cfg.algo, cfg.algo_kwargs)  # before anything is created or sent
     torch.set_num_threads(cfg.torch_threads)
     cfg.run_dir.mkdir(parents=True, exist_ok=True)
     backend: _Remote | _InProcess = (
@@ -243,7 +264,6 @@ def run_student(cfg: StudentConfig) -> StudentSummary:
         if hasattr(model, "save_replay_buffer"):
             model.save_replay_buffer(checkpoint.with_name("replay_buffer.pkl"))
 
-    stop = _StopOnSignal(cfg.max_seconds)
     callbacks: list[BaseCallback] = [stop, _Checkpoint(cfg.checkpoint_every, save)]
     evaluator = None
     if cfg.eval_every >= 0 and setup.mastery_threshold is not None:
@@ -264,10 +284,6 @@ def run_student(cfg: StudentConfig) -> StudentSummary:
                                 evaluator=evaluator)
     callbacks.append(progress)
 
-    def on_signal(signum: int, _frame: Any) -> None:
-        stop.requested = True
-
-    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     started = time.monotonic()
     try:
         remaining = max(0, cfg.steps - start_steps)
@@ -277,8 +293,6 @@ def run_student(cfg: StudentConfig) -> StudentSummary:
         save()
         reported = sum(int(n) for n in vec.get_attr("episodes_reported"))
     finally:
-        for s, h in old.items():
-            signal.signal(s, h)
         vec.close()  # closes the wrappers: queued reports are flushed
         if evaluator is not None:
             evaluator.close()

@@ -120,9 +120,14 @@ def test_local_mode_resume_and_clean_stop(tmp_path):
 
     # SIGTERM mid-run: the worker stops cleanly, checkpoints and flushes its reports.
     env = dict(os.environ, PYTHONPATH=str(REPO))
+    marker = run_dir / "curriculum.json"  # written once the worker handles signals
+    marker.unlink()
     proc = subprocess.Popen([*base, "--steps", "100000", "--resume"], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(12)
+    for _ in range(1200):  # bounded: at most ~120 s of start-up
+        if marker.exists() or proc.poll() is not None:
+            break
+        time.sleep(0.1)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
