@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lint: setup
-	$(BIN)/ruff check teacher envs server students curriculum tests benchmarks
+	$(BIN)/ruff check teacher envs server students curriculum tests benchmarks examples
 
 typecheck: setup
 	$(BIN)/mypy
