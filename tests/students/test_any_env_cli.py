@@ -53,11 +53,13 @@ def _tb_tags(run_dir) -> tuple[set[str], set[str]]:
     return scalars, hists
 
 
-def test_cartpole_with_a_task_space_trains_with_the_teacher(server, tmp_path):
+def test_cartpole_with_a_task_space_trains_with_the_teacher(server, tmp_path, monkeypatch):
     zoo = tmp_path / "ppo.yml"
     zoo.write_text(ZOO)
     run_dir = tmp_path / "cp"
-    out = run_worker(_cmd(server, run_dir, "--hyperparams", str(zoo), "--task-in-obs"))
+    monkeypatch.setenv("WANDB_MODE", "offline")  # W&B writes its run to disk only
+    out = run_worker(_cmd(server, run_dir, "--hyperparams", str(zoo), "--task-in-obs",
+                          "--wandb-project", "curriculum-test"))
     assert out.returncode == 0, out.stderr[-3000:]
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["steps"] >= 256 and summary["episodes"] > 0
@@ -88,6 +90,9 @@ def test_cartpole_with_a_task_space_trains_with_the_teacher(server, tmp_path):
             "eval/mastery_pct"} <= scalars
     assert any(t.startswith("rollout/") or t.startswith("train/") for t in scalars)
     assert {"tasks/length", "tasks/masspole"} <= hists
+    # W&B (offline): a run under run_dir/wandb synced from the TensorBoard files
+    (offline,) = (run_dir / "wandb").glob("offline-run-*")
+    assert list(offline.glob("run-*.wandb"))
 
 
 def test_bad_options_fail_before_anything_is_created(server, tmp_path):
