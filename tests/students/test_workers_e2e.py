@@ -52,6 +52,8 @@ def test_two_workers_share_one_curriculum(server, tmp_path):
     assert len(evals) == 4  # two test tasks per worker, at the end, stored apart
     assert all(e["test_set"] == "paper50" and e["step"] > 0 for e in evals)
     assert sum(e["type"] == "fit" for e in events) >= 1
+    for i in range(2):  # every worker run writes TensorBoard event files by default
+        assert list((tmp_path / f"w{i}" / "tensorboard").rglob("events.out.tfevents.*"))
 
 
 def test_server_restarted_mid_run_loses_and_duplicates_nothing(tmp_path):
