@@ -7,7 +7,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: setup test lint typecheck layers pytest postgres-binaries demo bench bench-teachers bench-envs bench-server bench-students clean
+.PHONY: setup test lint typecheck layers pytest contract postgres-binaries demo bench bench-teachers bench-envs bench-server bench-students clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,10 @@ layers: setup
 
 pytest: setup postgres-binaries
 	$(BIN)/python -m pytest -q -ra
+
+# The HTTP contract alone: schemathesis against a live server (also part of `make pytest`).
+contract: setup
+	$(BIN)/python -m pytest -q tests/server/test_schemathesis.py tests/server/test_openapi_contract.py tests/server/test_hostile_input.py
 
 # The PostgreSQL store's tests start a private server from Debian's binaries; install them
 # when we can (root with apt), else those tests are skipped (.ci/run makes that an error).

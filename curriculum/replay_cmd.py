@@ -6,6 +6,7 @@ runs (``teacher.analysis`` is imported inside the function).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,7 +26,8 @@ def replay_command(
 
     Returns the files written. A malformed log raises :class:`teacher.EventLogError`
     (naming the file, line and problem); strict=False loads the valid part before the
-    bad line instead, with a warning. Missing data (e.g. no fits) skips that plot and
+    bad line instead, with a warning echoed once. ``out`` that exists and is not a
+    directory raises NotADirectoryError naming it. Missing data (e.g. no fits) skips that plot and
     says so; unknown ``dims`` raise :class:`teacher.analysis.AnalysisError`.
     """
     try:
@@ -36,7 +38,14 @@ def replay_command(
             "pip install 'curriculum-teacher[analysis]'"
         ) from exc
 
-    cl = load_log(log, strict=strict)
+    if Path(out).exists() and not Path(out).is_dir():
+        raise NotADirectoryError(
+            f"--out: {out!r} exists and is not a directory; give a directory for the PNG files"
+        )
+    with warnings.catch_warnings():
+        # The loader's warnings are echoed below, once, with the summary.
+        warnings.simplefilter("ignore")
+        cl = load_log(log, strict=strict)
     c = cl.counts()
     echo(f"{log}: curriculum {cl.config.name!r}, teacher {cl.config.teacher}, "
          f"space ({', '.join(cl.param_names)})")

@@ -8,44 +8,74 @@ from ``CURRICULUM_*`` environment variables). One process holds the live teacher
 from __future__ import annotations
 
 import logging
+import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from server import gcpolicy, views
+from server.errors import StoreConfigError
 from server.handlers import install_handlers
 from server.metrics import Metrics, MetricsMiddleware
 from server.middleware import BodyLimitMiddleware, TokenAuthMiddleware
+from server.openapi import OPEN_PATHS, install_openapi
 from server.routes import curricula, episodes, events, ops
-from server.schemas import ErrorOut
 from server.service import CurriculumService
 from server.settings import Settings, get_settings
-from server.store import open_store
+from server.store import EventStore, open_store, sqlite_path
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "check_store_location"]
 
 log = logging.getLogger("server")
 
 API_VERSION = "1"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the store is opened and the curricula loaded at startup."""
+def check_store_location(url: str) -> None:
+    """A SQLite store's directory must exist: a mistyped path or URL is an error rather
+    than a new directory tree. Raises StoreConfigError naming the directory."""
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url) and "://" not in url:
+        raise StoreConfigError(
+            f"db URL {url!r} is neither a URL nor a file path; a SQLite URL is "
+            "sqlite:///relative.db or sqlite:////absolute.db (three or four slashes)"
+        )
+    path = sqlite_path(url)
+    if path:
+        parent = os.path.dirname(path) or "."
+        if not os.path.isdir(parent):
+            raise StoreConfigError(
+                f"db URL {url!r}: the directory {parent!r} of the SQLite file does not exist; "
+                "create it first (a SQLite URL is sqlite:///relative.db or "
+                "sqlite:////absolute.db)"
+            )
+
+
+def create_app(settings: Settings | None = None, store: EventStore | None = None) -> FastAPI:
+    """Build the app; the store is opened and the curricula loaded at startup.
+
+    store: an event store already opened and claimed for ``settings.db`` (``curriculum
+    serve`` claims it before it starts listening); the app closes it when it stops, so
+    such an app serves once."""
     settings = settings or get_settings()
     metrics = Metrics()
+    given_store = store
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = open_store(
-            settings.db, sqlite_synchronous=settings.sqlite_synchronous,
-            sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-        )
-        try:
-            store.claim(wait_s=settings.claim_wait_s)
-        except BaseException:
-            store.close()
-            raise
+        store = given_store
+        if store is None:
+            check_store_location(settings.db)
+            store = open_store(
+                settings.db, sqlite_synchronous=settings.sqlite_synchronous,
+                sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            )
+            try:
+                store.claim(wait_s=settings.claim_wait_s)
+            except BaseException:
+                store.close()
+                raise
         service = CurriculumService(
             store,
             snapshot_every=settings.snapshot_every,
@@ -78,7 +108,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=API_VERSION,
         summary="ALP-GMM and baseline teachers as a durable, replayable HTTP service.",
         lifespan=lifespan,
-        responses={401: {"model": ErrorOut}, 413: {"model": ErrorOut}},
     )
     app.state.settings = settings
     app.state.metrics = metrics
@@ -90,11 +119,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ours = [r for router in (episodes.router, curricula.router, events.router, ops.router)
             for r in router.routes]
     app.router.routes[:0] = ours
+    install_openapi(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.api_token is not None:
         app.add_middleware(
             TokenAuthMiddleware, token=settings.api_token.get_secret_value(),
-            open_paths=frozenset({"/healthz"}),
+            open_paths=OPEN_PATHS,
         )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

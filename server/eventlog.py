@@ -1,11 +1,11 @@
 """The event log as Parquet: one row per event, in seq order.
 
 Columns: ``seq`` (int64), ``type``, ``time``, ``schema_version`` (int32); ``task_id``,
-``origin``, ``worker``, ``test_set`` (string); ``return`` (float64), ``length``, ``step``,
-``episode`` (int64), ``mastered`` (bool); ``params`` (struct of float64, one field per
-parameter in canonical order); ``config`` and ``fit`` (the JSON objects of ``created`` and
-``fit`` events, as text). Fields an event does not have are null. Rebuilding each
-event's JSON object from its row gives exactly the JSON-lines log.
+``origin``, ``worker``, ``test_set``, ``request_id`` (string); ``return`` (float64),
+``length``, ``step``, ``episode`` (int64), ``mastered`` (bool); ``params`` (struct of
+float64, one field per parameter in canonical order); ``config`` and ``fit`` (the JSON
+objects of ``created`` and ``fit`` events, as text). Fields an event does not have are
+null. Rebuilding each event's JSON object from its row gives exactly the JSON-lines log.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ _SCALARS: list[tuple[str, pa.DataType]] = [
     ("schema_version", pa.int32()),
     ("task_id", pa.string()),
     ("origin", pa.string()),
+    ("request_id", pa.string()),
     ("return", pa.float64()),
     ("length", pa.int64()),
     ("worker", pa.string()),

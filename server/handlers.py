@@ -5,6 +5,7 @@ request validation)."""
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,9 +23,11 @@ from server.errors import (
     StoreError,
     UnavailableError,
 )
+from server.openapi import allowed_methods
 from teacher import (
     EventLogError,
     ReplayDivergedError,
+    RequestConflictError,
     ResultConflictError,
     StateMismatchError,
     TeacherError,
@@ -42,6 +45,7 @@ _STATUS: dict[type[Exception], int] = {
     StoreConfigError: 500,
     UnavailableError: 503,
     ResultConflictError: 409,
+    RequestConflictError: 409,
     # Integrity problems of the server's own log are not the client's fault.
     ReplayDivergedError: 500,
     EventLogError: 500,
@@ -106,20 +110,36 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-# FastAPI's answer when the body is JSON it cannot decode (e.g. nested too deeply).
+# FastAPI's answer when the body is JSON its decoder raised on with something other than a
+# JSONDecodeError (the decoder's exception is the HTTPException's __cause__).
 _UNPARSABLE_BODY = "There was an error parsing the body"
+
+
+def undecodable_detail(cause: BaseException | None) -> str:
+    """Why a body the JSON decoder gave up on cannot be read, in the client's terms."""
+    if isinstance(cause, UnicodeDecodeError):
+        bad = cause.object[cause.start:cause.start + 1]
+        return (f"body: not valid UTF-8 (byte 0x{bad.hex()} at position {cause.start}); "
+                "send JSON encoded as UTF-8")
+    if isinstance(cause, RecursionError):
+        return "body: the JSON is nested too deeply to decode"
+    if isinstance(cause, ValueError) and "digits" in str(cause):
+        return (f"body: a number has more than {sys.get_int_max_str_digits()} digits; "
+                "integers must fit in int64")
+    name = type(cause).__name__ if cause is not None else "unknown error"
+    return f"body: the JSON could not be decoded ({name})"
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY:
-        return JSONResponse(
-            status_code=422,
-            content={"detail": "body: the JSON could not be decoded (nested too deeply?)"},
-        )
+        return JSONResponse(status_code=422,
+                            content={"detail": undecodable_detail(exc.__cause__)})
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:  # Starlette lists the methods of the first matching route only
+        headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
     return JSONResponse(
-        status_code=exc.status_code, content={"detail": str(exc.detail)},
-        headers=getattr(exc, "headers", None),
+        status_code=exc.status_code, content={"detail": str(exc.detail)}, headers=headers,
     )
 
 

@@ -217,13 +217,21 @@ class CurriculumService:
         live.notify()
 
     # -- tasks, results, evaluations ----------------------------------------------------------
-    async def issue_tasks(self, curriculum_id: str, count: int) -> list[TaskEvent]:
+    async def issue_tasks(
+        self, curriculum_id: str, count: int, request_id: str | None = None
+    ) -> list[TaskEvent]:
+        """Issue ``count`` tasks. A ``request_id`` seen before gets the tasks issued for it
+        again, once they are durable: a retry after a lost answer adds no pending task."""
         live = self.get(curriculum_id)
         async with live.lock:
             await self._ensure_sound(live)
-            events = self._install_ready_fit(live)
-            tasks = live.cur.issue_tasks(count)
-            events.extend(tasks)
+            if request_id is not None and request_id in live.cur.requests:
+                events: list[Event] = []
+                tasks = live.cur.issue_tasks(count, request_id)  # the same, or a conflict
+            else:
+                events = self._install_ready_fit(live)
+                tasks = live.cur.issue_tasks(count, request_id)
+                events.extend(tasks)
             ticket = self._append(live, events)
         await ticket
         return tasks

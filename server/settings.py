@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from pathlib import Path
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -23,7 +24,12 @@ class Settings(BaseSettings):
         description="event store URL: sqlite:///relative.db, sqlite:////absolute.db or a path",
     )
     api_token: SecretStr | None = Field(
-        None, description="when set, every request but /healthz needs 'Bearer <token>'"
+        None, description="when set, every request but /healthz needs 'Bearer <token>'; "
+        "must not be empty"
+    )
+    api_token_file: Path | None = Field(
+        None, description="read api_token from this file (trailing newline stripped), so "
+        "the token is not in the environment or on a command line"
     )
     sqlite_synchronous: Literal["normal", "full"] = Field(
         "normal",
@@ -45,7 +51,38 @@ class Settings(BaseSettings):
     shutdown_timeout_s: int = Field(5, ge=0)
     access_log: bool = False
     otel: bool = Field(False, description="FastAPI's native OpenTelemetry instrumentation")
-    log_level: str = "info"
+    log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = "info"
+
+    @field_validator("log_level", "sqlite_synchronous", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _token(self) -> Self:
+        if self.api_token_file is not None:
+            if self.api_token is not None:
+                raise ValueError("give api_token (CURRICULUM_API_TOKEN, --token) or "
+                                 "api_token_file (CURRICULUM_API_TOKEN_FILE, --token-file), "
+                                 "not both")
+            try:
+                text = self.api_token_file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ValueError(f"api_token_file (CURRICULUM_API_TOKEN_FILE, --token-file): "
+                                 f"{str(self.api_token_file)!r} cannot be read: {exc}") from None
+            if not text.strip():
+                raise ValueError(f"api_token_file (CURRICULUM_API_TOKEN_FILE, --token-file): "
+                                 f"{str(self.api_token_file)!r} is empty; put the token in it")
+            self.api_token = SecretStr(text.rstrip("\r\n"))
+        elif self.api_token is not None and not self.api_token.get_secret_value().strip():
+            raise ValueError("api_token (CURRICULUM_API_TOKEN, --token) is empty: set a token, "
+                             "or unset it to serve without authentication")
+        if self.api_token is not None and any(
+            c.isspace() for c in self.api_token.get_secret_value()
+        ):
+            raise ValueError("api_token must not contain whitespace (it is sent as "
+                             "'Authorization: Bearer <token>')")
+        return self
 
 
 @lru_cache(maxsize=1)

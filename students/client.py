@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,10 @@ class TeacherClient:
     (``retries`` attempts after the first, starting at ``backoff`` seconds, doubling, at
     most ``max_backoff``). Reports are idempotent on the server (a task id re-sent with
     the same return is acknowledged as a duplicate), so a retried report never counts
-    twice. A 4xx answer raises :class:`TeacherRequestError` at once.
+    twice; so are task requests: each carries a fresh request id (a UUID, an identifier
+    that never influences which tasks are drawn) and its retries the same one, so a
+    request whose answer was lost gets the same tasks again and leaves no extra pending
+    task. A 4xx answer raises :class:`TeacherRequestError` at once.
     """
 
     def __init__(
@@ -159,8 +163,13 @@ class TeacherClient:
         self._request("DELETE", f"/v1/curricula/{curriculum_id}")
 
     # -- tasks, results, evaluations ---------------------------------------------------
-    def get_tasks(self, curriculum_id: str, count: int = 1) -> list[Task]:
-        body = self._body(schemas.TasksRequest, {"count": count})
+    def get_tasks(
+        self, curriculum_id: str, count: int = 1, request_id: str | None = None
+    ) -> list[Task]:
+        """``count`` new tasks. request_id: the request's id (default: a fresh UUID); the
+        same id with the same count returns the tasks issued for it the first time."""
+        rid = request_id if request_id is not None else uuid.uuid4().hex
+        body = self._body(schemas.TasksRequest, {"count": count, "request_id": rid})
         data = schemas.TasksOut.model_validate(
             self._json("POST", f"/v1/curricula/{curriculum_id}/tasks", json=body)
         )

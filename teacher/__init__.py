@@ -17,6 +17,7 @@ from teacher.errors import (
     InvalidSpaceError,
     InvalidTaskError,
     ReplayDivergedError,
+    RequestConflictError,
     ResultConflictError,
     StateMismatchError,
     TeacherError,
@@ -24,6 +25,7 @@ from teacher.errors import (
 )
 from teacher.events import (
     SCHEMA_VERSION,
+    UPGRADES,
     CreatedEvent,
     CurriculumConfig,
     EvaluationEvent,
@@ -46,6 +48,7 @@ from teacher.toy import ToyStudent
 
 __all__ = [
     "SCHEMA_VERSION",
+    "UPGRADES",
     "CreatedEvent",
     "Curriculum",
     "CurriculumConfig",
@@ -55,6 +58,7 @@ __all__ = [
     "FitEvent",
     "JsonlWriter",
     "ReportOutcome",
+    "RequestConflictError",
     "ResultConflictError",
     "ResultEvent",
     "ResultIn",

@@ -13,9 +13,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from teacher._fit import FitResult, run_fit
+from teacher._requests import RequestMemory
 from teacher.base import Teacher, check_return
 from teacher.errors import (
     ReplayDivergedError,
+    RequestConflictError,
     ResultConflictError,
     TeacherError,
     UnknownTaskIdError,
@@ -69,7 +71,14 @@ class Curriculum:
     ``"defer"`` leaves it in ``teacher.pending_fit`` for the caller to compute elsewhere
     and hand back through :meth:`install_fit` (the server).
     task_id_prefix: task ids are ``f"{prefix}{seq}"``, unique when prefixes are.
+
+    Tasks issued for a request id are remembered (the newest requests, up to
+    :attr:`REMEMBERED_TASKS` tasks in all) so that the same request id gets the same
+    tasks again; the memory is rebuilt exactly by replay.
     """
+
+    #: How many of the newest tasks issued with a request id are remembered.
+    REMEMBERED_TASKS = 4096
 
     def __init__(
         self,
@@ -94,6 +103,7 @@ class Curriculum:
         self.seq = 0
         self.pending: dict[str, dict[str, float]] = {}
         self.reported: dict[str, float] = {}
+        self.requests = RequestMemory(self.REMEMBERED_TASKS)
         self.n_tasks = 0
         self.n_results = 0
         self.n_evaluations = 0
@@ -115,16 +125,29 @@ class Curriculum:
         return self.seq, self.clock()
 
     # -- tasks ----------------------------------------------------------------------------
-    def issue_tasks(self, count: int = 1) -> list[TaskEvent]:
-        """Sample ``count`` tasks; each becomes pending until reported."""
+    def issue_tasks(self, count: int = 1, request_id: str | None = None) -> list[TaskEvent]:
+        """Sample ``count`` tasks; each becomes pending until reported. A ``request_id``
+        already seen returns the tasks issued for it then (no new event; check the seq),
+        or raises RequestConflictError if that request asked for another count."""
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise TeacherError(f"count must be a positive integer, got {count!r}")
+        if request_id is not None:
+            if not isinstance(request_id, str) or not request_id:
+                raise TeacherError(f"request_id must be a non-empty string, got {request_id!r}")
+            earlier = self.requests.get(request_id)
+            if earlier is not None:
+                if len(earlier) != count:
+                    raise RequestConflictError(
+                        f"request_id {request_id!r} was used for a request of {len(earlier)} "
+                        f"task(s), this one asks for {count}; use a new request_id"
+                    )
+                return earlier
         out = []
         for _ in range(count):
             s = self.teacher.sample()
             seq, time = self._next()
             e = TaskEvent(seq, time, f"{self.task_id_prefix}{seq}",
-                          self.teacher.space.to_dict(s.task), s.origin)
+                          self.teacher.space.to_dict(s.task), s.origin, request_id=request_id)
             self._apply_task(e)
             out.append(e)
         return out
@@ -132,6 +155,8 @@ class Curriculum:
     def _apply_task(self, e: TaskEvent) -> None:
         self.pending[e.task_id] = e.params
         self.n_tasks += 1
+        if e.request_id is not None:
+            self.requests.add(e)
 
     # -- results --------------------------------------------------------------------------
     def check_results(self, results: Sequence[ResultIn]) -> list[bool]:
@@ -294,7 +319,8 @@ class Curriculum:
         return cur
 
     # -- snapshots ------------------------------------------------------------------------
-    STATE_FORMAT_VERSION = 1
+    #: 2 added ``requests``; a version-1 state (from before request ids) has none.
+    STATE_FORMAT_VERSION = 2
 
     def state_dict(self) -> dict[str, Any]:
         """The whole curriculum after event ``seq`` (configuration, teacher and books) as
@@ -306,6 +332,7 @@ class Curriculum:
             "teacher": self.teacher.state_dict(),
             "pending": {k: dict(v) for k, v in self.pending.items()},
             "reported": dict(self.reported),
+            "requests": self.requests.to_json(),
             "counts": {"tasks": self.n_tasks, "results": self.n_results,
                        "evaluations": self.n_evaluations, "fits": self.n_fits},
             "last_fit_time": self.last_fit_time,
@@ -323,10 +350,13 @@ class Curriculum:
     ) -> Curriculum:
         """The curriculum ``state`` describes; continuing it equals continuing the live
         one. Raises TeacherError naming the problem if the state is malformed."""
+        if isinstance(state, dict) and state.get("format_version") == 1:
+            state = {**state, "format_version": 2, "requests": []}  # no request ids then
         if not isinstance(state, dict) or state.get("format_version") != cls.STATE_FORMAT_VERSION:
             got = state.get("format_version") if isinstance(state, dict) else type(state).__name__
             raise TeacherError(
-                f"curriculum state format_version must be {cls.STATE_FORMAT_VERSION}, got {got!r}"
+                f"curriculum state format_version must be {cls.STATE_FORMAT_VERSION} (or 1), "
+                f"got {got!r}"
             )
         try:
             config = CurriculumConfig.from_json(state["config"])
@@ -336,6 +366,7 @@ class Curriculum:
             cur.pending = {str(k): {str(n): float(v) for n, v in p.items()}
                            for k, p in state["pending"].items()}
             cur.reported = {str(k): float(v) for k, v in state["reported"].items()}
+            cur.requests.load_json(state["requests"])
             counts = state["counts"]
             cur.n_tasks = int(counts["tasks"])
             cur.n_results = int(counts["results"])

@@ -51,3 +51,7 @@ class UnknownTaskIdError(TeacherError):
 
 class ResultConflictError(TeacherError):
     """A task id was already reported with a different return."""
+
+
+class RequestConflictError(TeacherError):
+    """A request id was already used for a request asking for a different count."""

@@ -11,7 +11,10 @@ Every curriculum is a sequence of events, numbered by ``seq`` from 1:
 
 Each record carries ``seq``, ``type``, ``time`` (ISO 8601, UTC) and ``schema_version``.
 The reader ignores fields it does not know (forward compatible) and rejects missing
-ones, naming the line. :func:`teacher.curriculum.replay` rebuilds the teacher.
+ones, naming the line. Older versions are upgraded through :data:`UPGRADES`, one version
+at a time. Version 2 added ``request_id`` to ``task`` events issued for a request that
+carried one (absent otherwise): a retried request is answered with the same tasks.
+:func:`teacher.curriculum.replay` rebuilds the teacher.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import json
 import math
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Union
@@ -37,6 +40,7 @@ from teacher.space import TaskSpace
 
 __all__ = [
     "SCHEMA_VERSION",
+    "UPGRADES",
     "CurriculumConfig",
     "CreatedEvent",
     "TaskEvent",
@@ -52,7 +56,16 @@ __all__ = [
     "utc_now",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+
+def _v1_to_v2(d: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 had no request ids: a task event of version 1 has none."""
+    return d
+
+
+#: version -> the function turning an event object of that version into the next one.
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
 
 
 @functools.lru_cache(maxsize=4)
@@ -173,7 +186,8 @@ class CreatedEvent:
 
 @dataclass(frozen=True)
 class TaskEvent:
-    """params: {name: value} in canonical order."""
+    """params: {name: value} in canonical order. request_id: the client's id of the
+    request that asked for this task (None without one)."""
 
     seq: int
     time: str
@@ -181,6 +195,7 @@ class TaskEvent:
     params: dict[str, float]
     origin: str
     type: str = "task"
+    request_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -233,6 +248,8 @@ def event_to_json(e: Event) -> dict[str, Any]:
         out["config"] = e.config.to_json()
     elif isinstance(e, TaskEvent):
         out.update(task_id=e.task_id, params=e.params, origin=e.origin)
+        if e.request_id is not None:
+            out["request_id"] = e.request_id
     elif isinstance(e, ResultEvent):
         out.update(task_id=e.task_id, params=e.params, length=e.length, worker=e.worker)
         out["return"] = e.episode_return
@@ -278,7 +295,12 @@ def event_from_json(d: Any) -> Event:
         raise ValueError(f"an event must be a JSON object, got {type(d).__name__}")
     version = _need(d, "schema_version", (int,))
     if version != SCHEMA_VERSION:
-        raise ValueError(f"unknown schema_version {version!r}; this reader knows {SCHEMA_VERSION}")
+        if version not in UPGRADES:
+            known = ", ".join(str(v) for v in [*sorted(UPGRADES), SCHEMA_VERSION])
+            raise ValueError(f"unknown schema_version {version!r}; this reader knows {known}")
+        while version in UPGRADES:
+            d = UPGRADES[version](d)
+            version += 1
     seq = _need(d, "seq", (int,))
     kind = _need(d, "type", (str,))
     time = _need(d, "time", (str,))
@@ -290,7 +312,8 @@ def event_from_json(d: Any) -> Event:
         return CreatedEvent(seq, time, config)
     if kind == "task":
         return TaskEvent(
-            seq, time, _need(d, "task_id", (str,)), _params(d), _need(d, "origin", (str,))
+            seq, time, _need(d, "task_id", (str,)), _params(d), _need(d, "origin", (str,)),
+            request_id=_need(d, "request_id", (str,), optional=True),
         )
     if kind == "result":
         return ResultEvent(

@@ -28,12 +28,17 @@ _ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 422: {"mod
 
 # The two routes of the student loop answer pre-encoded JSON (same schema, documented by
 # ``response_model``): FastAPI would otherwise validate the model it is handed again.
-@router.post("/tasks", response_model=TasksOut, responses=_ERRORS)
+@router.post("/tasks", response_model=TasksOut,
+             responses={**_ERRORS, 409: {"model": ErrorOut,
+                                         "description": "request_id used with another count"}})
 async def issue_tasks(
     curriculum_id: CurriculumId, request: Request, body: TasksRequest | None = None
 ) -> Response:
-    """Issue ``count`` tasks (default 1, at most 256); each stays pending until reported."""
-    events = await service_of(request).issue_tasks(curriculum_id, body.count if body else 1)
+    """Issue ``count`` tasks (default 1, at most 256); each stays pending until reported.
+    With a ``request_id``, retrying the request returns the same tasks (idempotent)."""
+    events = await service_of(request).issue_tasks(
+        curriculum_id, body.count if body else 1, body.request_id if body else None
+    )
     return Response(tasks_json(events), media_type="application/json")
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from _server_testlib import create, curriculum_body, settings_for
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from server.app import create_app
 
@@ -58,3 +60,43 @@ def test_metrics_report_requests_episodes_pending_and_fits(client: TestClient) -
     for name in ("curriculum_fit_duration_seconds", "curriculum_store_commit_seconds",
                  "curriculum_store_batch_writes"):
         assert f"# TYPE {name} histogram" in text
+
+
+def test_the_bearer_scheme_is_case_insensitive(db_path: Path) -> None:
+    with TestClient(create_app(settings_for(db_path, api_token="s3cret"))) as client:
+        for value in ("bearer s3cret", "BEARER s3cret", "Bearer  s3cret"):
+            r = client.get("/v1/curricula", headers={"Authorization": value})
+            assert r.status_code == 200, (value, r.text)
+        for value in ("Basic s3cret", "Bearer", "Bearer ", "Bearers3cret", "Bearer s3cret2"):
+            r = client.get("/v1/curricula", headers={"Authorization": value})
+            assert r.status_code == 401, value
+
+
+@pytest.mark.parametrize("token", ["", "   "])
+def test_an_empty_token_is_a_configuration_error(db_path: Path, token: str) -> None:
+    with pytest.raises(ValidationError, match="api_token.*CURRICULUM_API_TOKEN.*empty"):
+        settings_for(db_path, api_token=token)
+
+
+def test_the_token_can_come_from_a_file(db_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "token"
+    path.write_text("from-a-file\n")
+    settings = settings_for(db_path, api_token_file=path)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/v1/curricula").status_code == 401
+        ok = {"Authorization": "Bearer from-a-file"}
+        assert client.get("/v1/curricula", headers=ok).status_code == 200
+    path.write_text("\n")
+    with pytest.raises(ValidationError, match="api_token_file.*empty"):
+        settings_for(db_path, api_token_file=path)
+    with pytest.raises(ValidationError, match="api_token_file.*cannot be read"):
+        settings_for(db_path, api_token_file=tmp_path / "missing")
+    with pytest.raises(ValidationError, match="not both"):
+        settings_for(db_path, api_token="x", api_token_file=tmp_path / "token")
+
+
+def test_choices_from_the_environment_are_read_in_any_case(db_path: Path) -> None:
+    settings = settings_for(db_path, log_level="WARNING", sqlite_synchronous="Full")
+    assert (settings.log_level, settings.sqlite_synchronous) == ("warning", "full")
+    with pytest.raises(ValidationError, match="log_level"):
+        settings_for(db_path, log_level="loud")

@@ -15,8 +15,9 @@ import teacher
 
 
 def play(client: TestClient, cid: str, rounds: int, per_round: int = 5) -> None:
-    for _ in range(rounds):
-        batch = client.post(f"/v1/curricula/{cid}/tasks", json={"count": per_round}).json()
+    for i in range(rounds):
+        ask = {"count": per_round, **({"request_id": f"r{i}"} if i % 2 else {})}
+        batch = client.post(f"/v1/curricula/{cid}/tasks", json=ask).json()
         body = {"results": [{"task_id": t["task_id"], "return": 10.0 * t["params"]["stump_height"],
                              "length": 100, "worker": "w"} for t in batch["tasks"]]}
         assert client.post(f"/v1/curricula/{cid}/results", json=body).status_code == 200
@@ -70,6 +71,8 @@ def _row_to_event(row: dict[str, Any]) -> dict[str, Any]:
         out["config"] = json.loads(row["config"])
     elif kind == "task":
         out.update(task_id=row["task_id"], params=row["params"], origin=row["origin"])
+        if row["request_id"] is not None:
+            out["request_id"] = row["request_id"]
     elif kind == "result":
         out.update(task_id=row["task_id"], params=row["params"], length=row["length"],
                    worker=row["worker"])

@@ -1,3 +1,6 @@
+import contextlib
+import socket
+import threading
 import time
 
 import pytest
@@ -71,3 +74,69 @@ def test_bad_input_is_rejected_before_sending_naming_the_field():
         client.get_tasks("c", 0)
     with pytest.raises(InvalidConfigError, match=r"space"):
         client.create_curriculum("x", teacher="alp-gmm", space={})
+
+
+class DropFirstTasksAnswer:
+    """A loopback TCP proxy to the server that closes the connection instead of passing
+    on the answer to the first ``POST .../tasks``: the server issued the tasks, the client
+    never heard of them (a lost answer)."""
+
+    def __init__(self, upstream: str):
+        host, port = upstream.removeprefix("http://").split(":")
+        self.upstream = (host, int(port))
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.dropped = 0
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            up = socket.create_connection(self.upstream)
+            asked = threading.Event()
+            threading.Thread(target=self._pump, args=(conn, up, asked, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(up, conn, asked, True), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, asked: threading.Event,
+              answers: bool) -> None:
+        try:
+            while data := src.recv(65536):
+                if not answers and b"/tasks HTTP" in data:
+                    asked.set()
+                if answers and asked.is_set():
+                    asked.clear()
+                    with self.lock:
+                        drop = self.dropped == 0
+                        self.dropped += drop
+                    if drop:
+                        break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_task_request_whose_answer_is_lost_is_retried_with_its_request_id(server):
+    proxy = DropFirstTasksAnswer(server)
+    try:
+        with TeacherClient(proxy.url, retries=3, backoff=0.05) as client:
+            cid = client.create_curriculum("lost", space={"x": (0.0, 1.0)}, teacher="random",
+                                           teacher_params={})["id"]
+            tasks = client.get_tasks(cid, 3)
+            assert proxy.dropped == 1  # the first answer never arrived
+            counts = client.get_curriculum(cid)["counts"]
+            assert counts["tasks"] == 3 and counts["pending"] == 3
+            assert [t.task_id for t in tasks] == [
+                e["task_id"] for e in client.events(cid) if e["type"] == "task"]
+    finally:
+        proxy.close()

@@ -146,7 +146,7 @@ def _unknown_version(lines):
     d = json.loads(lines[30])
     d["schema_version"] = 99
     lines[30] = json.dumps(d)
-    return 31, "unknown schema_version 99; this reader knows 1"
+    return 31, "unknown schema_version 99; this reader knows 1, 2"
 
 
 def _missing_field(lines):

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import warnings
+
 import pytest
 
 from curriculum.replay_cmd import replay_command
@@ -28,10 +33,32 @@ def test_replay_command_errors(toy_run, tmp_path):
     with pytest.raises(EventLogError, match=r"bad\.jsonl: line \d+: not valid JSON"):
         replay_command(str(bad), str(tmp_path / "out"), echo=lambda s: None)
     said: list[str] = []
-    with pytest.warns(UserWarning, match="valid events before it"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the warning is echoed, not also raised
         paths = replay_command(str(bad), str(tmp_path / "out"), gif=False, strict=False,
                                echo=said.append)
-    assert paths and any("cut at line" in s for s in said)
+    assert paths and [s for s in said if "warning" in s] == [
+        s for s in said if "cut at line" in s]
+    assert len([s for s in said if "warning" in s]) == 1
     with pytest.raises(AnalysisError, match="unknown parameter 'z'"):
         replay_command(str(toy_run.path), str(tmp_path / "o2"), dims=("x0", "z"), gif=False,
                        echo=lambda s: None)
+
+
+def test_replay_cli_warns_once_and_names_a_bad_out(toy_run, tmp_path):
+    """As a user sees it: --lenient printed its warning twice (Python's warning and the
+    summary line); --out naming a file said only '[Errno 17] File exists'."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(toy_run.path.read_text()[:-40])
+    run = [sys.executable, "-m", "curriculum", "replay", str(bad), "--no-gif"]
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    done = subprocess.run([*run, "--lenient", "--out", str(tmp_path / "plots")],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert (done.stdout + done.stderr).count("not valid JSON") == 1, done.stdout + done.stderr
+    a_file = tmp_path / "file.png"
+    a_file.write_text("")
+    done = subprocess.run([*run, "--lenient", "--out", str(a_file)],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 2
+    assert f"--out: {str(a_file)!r} exists and is not a directory" in done.stderr
