@@ -7,7 +7,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: setup test lint typecheck layers pytest contract postgres-binaries demo bench bench-teachers bench-envs bench-server bench-students clean
+.PHONY: setup test lint typecheck layers pytest contract postgres-binaries demo bench bench-teachers bench-envs bench-server bench-students bench-client clean
 
 setup: $(STAMP)
 
@@ -49,7 +49,7 @@ test: lint typecheck layers pytest
 demo: setup
 	$(BIN)/curriculum demo
 
-bench: bench-teachers bench-envs bench-server bench-students
+bench: bench-teachers bench-envs bench-server bench-students bench-client
 
 bench-teachers: setup
 	$(BIN)/python benchmarks/bench_teachers.py
@@ -64,6 +64,9 @@ bench-server: setup
 
 bench-students: setup
 	$(BIN)/python benchmarks/bench_students.py
+
+bench-client: setup
+	$(BIN)/python benchmarks/bench_client.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
