@@ -121,11 +121,25 @@ def test_presets_hold_rl_zoo_bipedalwalker_settings():
         preset("zoo", "ppo")
 
 
-def test_sb3_accepts_the_presets():
-    """Every preset key is a constructor argument of its algorithm."""
-    from students.algos import check_algo_kwargs
+def test_sb3_accepts_the_presets(tmp_path):
+    """SB3 builds each preset's model (keys and values), VecNormalize included."""
+    import gymnasium as gym
+    from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
 
-    check_algo_kwargs("ppo", preset("rlzoo-bipedalwalker-ppo", "ppo").algo_kwargs)
-    check_algo_kwargs("sac", preset("rlzoo-bipedalwalker-sac", "sac").algo_kwargs)
+    from students.algos import build_model, check_algo_kwargs, wrap_normalize
+    from students.config import StudentConfig
+
+    for name, algo in (("rlzoo-bipedalwalker-ppo", "ppo"), ("rlzoo-bipedalwalker-sac", "sac")):
+        hp = preset(name, algo)
+        check_algo_kwargs(algo, hp.algo_kwargs)
+        cfg = StudentConfig(in_process=True, run_dir=tmp_path / algo, algo=algo,
+                            algo_kwargs=hp.algo_kwargs, normalize=hp.normalize,
+                            tensorboard=False)
+        vec = wrap_normalize(cfg, DummyVecEnv([lambda: gym.make("Pendulum-v1")]),
+                             tmp_path / "model.zip")
+        model = build_model(cfg, vec, tmp_path / "model.zip")
+        assert isinstance(vec, VecNormalize) == (algo == "ppo")
+        assert model.gamma == hp.algo_kwargs["gamma"]
+        vec.close()
     with pytest.raises(InvalidConfigError, match="'clip_range' is not one of SAC's"):
         check_algo_kwargs("sac", {"clip_range": 0.2})
