@@ -31,7 +31,13 @@ class StopOnSignal(BaseCallback):
     def __init__(self, max_seconds: float | None = None) -> None:
         super().__init__()
         self.reason: str | None = None
-        self.deadline = None if max_seconds is None else time.monotonic() + max_seconds
+        self.max_seconds = max_seconds
+        self.deadline: float | None = None
+
+    def _on_training_start(self) -> None:
+        # The budget counts training time, not the set-up before it.
+        if self.max_seconds is not None:
+            self.deadline = time.monotonic() + self.max_seconds
 
     @property
     def requested(self) -> bool:
