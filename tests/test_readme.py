@@ -3,6 +3,7 @@ fresh interpreter, and the shell lines that start the teacher server."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -14,10 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from curriculum._local import free_port
+from curriculum._local import free_port, local_server
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text()
+SERVER = "http://127.0.0.1:8000"
 
 
 def blocks(lang: str) -> list[tuple[int, str]]:
@@ -43,9 +45,14 @@ def test_the_readme_has_python_blocks() -> None:
                          ids=[f"README.md:{n}" for n, _ in blocks("python")])
 def test_python_block_runs_on_its_own(line: int, code: str, tmp_path: Path) -> None:
     # A fresh interpreter per block, in a directory like a fresh clone's root (no runs/
-    # yet; outputs land in tmp_path, not in the checkout).
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=_env(),
-                          capture_output=True, text=True, timeout=300, check=False)
+    # yet; outputs land in tmp_path, not in the checkout). A block that talks to the
+    # Quickstart's server (http://127.0.0.1:8000) gets one, on a free port.
+    with contextlib.ExitStack() as stack:
+        if SERVER in code:
+            url = stack.enter_context(local_server(tmp_path / "teacher.db"))
+            code = code.replace(SERVER, url)
+        done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=_env(),
+                              capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, f"README.md:{line} failed:\n{done.stderr[-3000:]}"
 
 
