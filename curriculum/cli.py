@@ -85,6 +85,10 @@ def student(
     progress_every: Annotated[
         float, typer.Option(help="Seconds between plain progress lines (0: none).")
     ] = 30.0,
+    worker: Annotated[str | None, typer.Option(
+        envvar="CURRICULUM_WORKER",
+        help="This worker's name in reports (default: host name and process id).")
+    ] = None,
     task_param: Annotated[list[str] | None, typer.Option(
         help="Task space of another env: name=low:high (repeat), e.g. length=0.2:2.0.")
     ] = None,
@@ -139,7 +143,7 @@ def student(
         eval_set=eval_set, eval_subset=eval_subset, eval_max_steps=eval_max_steps,
         checkpoint_every=checkpoint_every, token=token, resume=resume,
         max_episode_steps=max_episode_steps, max_seconds=max_seconds, progress=progress,
-        progress_every=progress_every,
+        progress_every=progress_every, worker=worker,
         algo_kwargs=hp.algo_kwargs, normalize=hp.normalize, action_noise=hp.noise,
         task_params=space, task_mode=task_mode, mastery_threshold=mastery_threshold,
         reward_bounds=bounds, task_in_obs=task_in_obs, tensorboard=tensorboard,

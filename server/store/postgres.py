@@ -108,6 +108,7 @@ class PostgresStore(SQLStore):
         self._claimed = False  # claimed at startup: keep (re)taking it before writes
         self._lost_claim = False  # the writing session that held the claim ended
         self._writer = self._connect()
+        self._check_encoding()
         try:
             with self._writer.transaction():
                 # One schema creation at a time, even with several servers starting.
@@ -136,6 +137,26 @@ class PostgresStore(SQLStore):
             if sync in ("on", "remote_write", "remote_apply")
             else f"server-process crash (PostgreSQL, synchronous_commit={sync})"
         )
+
+    def _check_encoding(self) -> None:
+        """Refuse a database whose encoding is not UTF8: text comes back as bytes from
+        SQL_ASCII, which used to surface later as a baffling schema mismatch."""
+        try:
+            row = self._writer.execute("SHOW server_encoding").fetchone()
+        except psycopg.Error as exc:
+            self.close()
+            raise StoreError(f"cannot read the encoding of {safe_url(self.url)}: {exc}") from exc
+        encoding = row[0] if row else None
+        if isinstance(encoding, bytes):
+            encoding = encoding.decode("ascii", "replace")
+        if str(encoding).upper().replace("-", "") != "UTF8":
+            self.close()
+            raise StoreError(
+                f"the PostgreSQL database of {safe_url(self.url)} has encoding {encoding!r}; "
+                "the store needs UTF8: create the database with ENCODING 'UTF8' (e.g. "
+                "CREATE DATABASE curricula ENCODING 'UTF8' TEMPLATE template0, or "
+                "POSTGRES_INITDB_ARGS=--encoding=UTF8 for the postgres image)"
+            )
 
     def _connect(self) -> psycopg.Connection[Any]:
         try:
