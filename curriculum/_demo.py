@@ -100,9 +100,22 @@ def run_demo(minutes: float, workers: int, run_dir: Path, fit_rate: int, cap: in
     print("\nsummary")
     for k, v in summary.items():
         print(f"  {k:>20}: {v}")
+    _print_story(log_path, minutes)
     if failed:
         print(f"  worker logs: {', '.join(str(run_dir / f'worker-{i}.log') for i in failed)}")
     return summary
+
+
+def _print_story(log_path: Path, minutes: float) -> None:
+    """What this short run can and cannot show (curriculum._story)."""
+    from curriculum._story import run_story
+    from teacher.analysis import load_log
+
+    print(f"\nwhat {minutes:g} minutes can show: no test task is mastered yet "
+          "(latest_mastery_pct 0.0 is expected;\n  the paper trains each walker for 20M "
+          "steps, hours to days), but the teacher at work is visible:")
+    for line in run_story(load_log(log_path)):
+        print(f"  {line}")
 
 
 def _plot(log_path: Path, png: Path) -> Path:
