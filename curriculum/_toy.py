@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,13 @@ TEST_SET = "cells"
 
 def run_toy(
     teacher: str, episodes: int, seed: int, out: Path, params: dict[str, Any],
-    *, every: int = 1000,
+    *, every: int = 1000, on_round: Callable[[int, float], None] | None = None,
 ) -> tuple[Path, list[tuple[int, float]]]:
     """Returns the log path and (episode, % mastered) every ``every`` episodes and at the
     end. Each of those rounds is also logged as evaluation events, one per cell of the
     grid (test set ``cells``, at the cell's centre, step = episodes so far, return =
-    competence / 100, mastered above 0.75), so the log's mastery is the printed score."""
+    competence / 100, mastered above 0.75), so the log's mastery is the printed score.
+    ``on_round(episode, score)`` is called as each round happens (progress)."""
     if episodes < 1:
         raise ValueError(f"--episodes must be a positive integer, got {episodes}")
     student = ToyStudent(random_state=seed)
@@ -53,4 +55,6 @@ def run_toy(
                          for x, y in cells]
                 log.write_many(cur.record_evaluations(tests))
                 scores.append((ep, student.score()))
+                if on_round is not None:
+                    on_round(*scores[-1])
     return path, scores

@@ -211,11 +211,13 @@ def toy(
     from teacher import TeacherError
 
     try:
-        path, scores = run_toy(teacher, episodes, seed, out, _parse_params(teacher_param))
+        path, _ = run_toy(  # each round printed as it happens: 20k episodes take seconds
+            teacher, episodes, seed, out, _parse_params(teacher_param),
+            on_round=lambda ep, score: typer.echo(
+                f"episode {ep:>7}: {score:5.1f}% of cells mastered"),
+        )
     except (TeacherError, ValueError) as exc:
         _fail(str(exc))
-    for ep, score in scores:
-        typer.echo(f"episode {ep:>7}: {score:5.1f}% of cells mastered")
     typer.echo(f"event log: {path}")
 
 
@@ -248,7 +250,8 @@ def demo(
 @app.command()
 def replay(
     log: Annotated[Path, typer.Argument(help="A JSON-lines or Parquet event log.")],
-    out: Annotated[Path, typer.Option(help="Directory for the figures.")] = Path("plots"),
+    out: Annotated[Path, typer.Option(help="Directory for the figures.")] = Path(
+        "runs/plots"),
     dims: Annotated[
         str | None, typer.Option(help="Two parameters to plot, e.g. x0,x1.")
     ] = None,

@@ -46,6 +46,8 @@ def replay_command(
         raise NotADirectoryError(
             f"--out: {out!r} exists and is not a directory; give a directory for the PNG files"
         )
+    size = Path(log).stat().st_size if Path(log).is_file() else 0
+    echo(f"loading {log} ({size / 1e6:.1f} MB) and replaying it exactly (fits included)...")
     with warnings.catch_warnings():
         # The loader's warnings are echoed below, once, with the summary.
         warnings.simplefilter("ignore")
@@ -60,6 +62,8 @@ def replay_command(
     if cl.replay_error is not None:
         echo(f"  warning: exact replay stopped early ({cl.replay_error}); ALP is partial")
     skipped = skipped_plots(cl)
+    echo(f"  drawing the plots into {out}" + (" (and the GIF: the slowest part)" if gif else "")
+         + "...")
     paths = save_all_plots(cl, out, dims=dims, gif=gif, formats=formats, dpi=dpi)
     for p in paths:
         echo(f"  wrote {p}")

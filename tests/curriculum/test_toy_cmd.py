@@ -28,3 +28,9 @@ def test_toy_evaluations_do_not_change_the_tasks(tmp_path):
     params = [[list(e.params.values()) for e in read_jsonl(p) if e.type == "task"]
               for p in (a, b)]
     assert params[0] == params[1]
+
+
+def test_rounds_are_reported_as_they_happen(tmp_path):
+    seen: list[tuple[int, float]] = []
+    _, scores = run_toy("random", 2100, 1, tmp_path, {}, on_round=lambda e, s: seen.append((e, s)))
+    assert seen == scores and [e for e, _ in seen] == [1000, 2000, 2100]

@@ -21,10 +21,12 @@ def test_replay_command_writes_every_plot_and_a_summary(toy_run, tmp_path):
                                             "mastery.png", "tasks.png", "tasks_origin.png"]
     assert all(p.stat().st_size > 1000 for p in paths)
     kinds = [e.type for e in toy_run.events]
-    assert said[1] == (f"  {len(kinds)} events: {kinds.count('task')} tasks, "
+    assert said[0].startswith(f"loading {toy_run.path} (") and "replaying it exactly" in said[0]
+    assert said[3] == f"  drawing the plots into {tmp_path / 'out'}..."  # progress, first
+    assert said[2] == (f"  {len(kinds)} events: {kinds.count('task')} tasks, "
                        f"{kinds.count('result')} results, {kinds.count('fit')} fits, "
                        f"{kinds.count('evaluation')} evaluations")
-    assert said[0].endswith("teacher alp-gmm, space (x0, x1)")
+    assert said[1].endswith("teacher alp-gmm, space (x0, x1)")
 
 
 def test_replay_command_errors(toy_run, tmp_path):
