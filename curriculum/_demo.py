@@ -21,7 +21,8 @@ def _worker_cmd(url: str, i: int, run_dir: Path, seconds: float, fit_rate: int,
     return [
         sys.executable, "-m", "curriculum", "student", "--server", url,
         "--curriculum", "demo", "--teacher", "alp-gmm",
-        "--teacher-param", f"fit_rate={fit_rate}", "--env", ENV_ID, "--algo", "ppo",
+        "--teacher-param", f"fit_rate={fit_rate}", "--teacher-param", "k_range=[2, 5]",
+        "--env", ENV_ID, "--algo", "ppo",
         "--steps", str(10**9), "--max-seconds", str(seconds), "--seed", str(i),
         "--max-episode-steps", str(cap), "--eval-every", "0",
         "--eval-subset", str(eval_tasks), "--eval-max-steps", str(cap),
@@ -52,7 +53,9 @@ def run_demo(minutes: float, workers: int, run_dir: Path, fit_rate: int, cap: in
         info = client.create_curriculum(
             "demo", teacher="alp-gmm",
             space={k: list(v) for k, v in envs.task_bounds(ENV_ID).items()},
-            teacher_params={"fit_rate": fit_rate}, reward_bounds=(-150.0, 350.0),
+            # at most 5 components: 10 on a window of 50 points draws slivers
+            teacher_params={"fit_rate": fit_rate, "k_range": [2, 5]},
+            reward_bounds=(-150.0, 350.0),
             mastery_threshold=envs.mastery_threshold(ENV_ID), seed=0,
             environment={"id": ENV_ID, "walker": "default"},  # what the workers record
         )
@@ -119,19 +122,24 @@ def _print_story(log_path: Path, minutes: float) -> None:
 
 
 def _plot(log_path: Path, png: Path) -> Path:
-    """Tasks sampled over the run, coloured by origin, beside the latest GMM."""
+    """The run at a glance: where tasks went over time, where the teacher found progress
+    (its latest mixture, components coloured by ALP), and how training returns changed
+    on the teacher's tasks against uniform ones (plots shared with teacher.analysis)."""
     from matplotlib.figure import Figure
 
-    from teacher.analysis import load_log, plot_gmm, plot_tasks
+    from teacher.analysis import load_log, plot_gmm, plot_returns, plot_tasks
 
     log = load_log(log_path)
     has_fit = not log.fits.empty
-    fig = Figure(figsize=(14.5 if has_fit else 7.5, 5.2))
-    axes = fig.subplots(1, 2 if has_fit else 1, squeeze=False)[0]
-    plot_tasks(log, ax=axes[0])
-    axes[0].set_title(f"{len(log.tasks)} tasks sampled by the teacher, by origin")
+    fig = Figure(figsize=(20.0 if has_fit else 14.0, 5.4))
+    axes = fig.subplots(1, 3 if has_fit else 2, squeeze=False)[0]
+    plot_tasks(log, ax=axes[0], color_by="episode")
+    axes[0].set_title(f"where the {len(log.tasks)} tasks went (colour: episode)")
     if has_fit:
         plot_gmm(log, -1, ax=axes[1])
+        axes[1].set_title("where the teacher found progress (latest fit, colour: ALP)")
+    plot_returns(log, ax=axes[-1])
+    axes[-1].set_title("how training returns changed")
     fig.tight_layout()
     fig.savefig(png, dpi=100)
     return png

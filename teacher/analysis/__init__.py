@@ -29,7 +29,7 @@ from teacher.analysis._compare import (
 from teacher.analysis._export import animate_curriculum, save_all_plots, skipped_plots
 from teacher.analysis._log import CurriculumLog, load_log
 from teacher.analysis._parquet import PARQUET_SCHEMA, events_from_parquet, events_to_parquet
-from teacher.analysis._plots import plot_alp, plot_gmm, plot_mastery, plot_tasks
+from teacher.analysis._plots import plot_alp, plot_gmm, plot_mastery, plot_returns, plot_tasks
 from teacher.analysis._replay import CounterfactualResult, counterfactual, teacher_at
 from teacher.analysis._runs import Run, load_runs
 from teacher.analysis._server import load_server
@@ -61,6 +61,7 @@ __all__ = [
     "plot_gmm",
     "plot_compare_mastery",
     "plot_mastery",
+    "plot_returns",
     "plot_task_distribution",
     "plot_tasks",
     "save_all_plots",

@@ -28,7 +28,7 @@ from teacher.analysis._draw import (
 )
 from teacher.analysis.errors import AnalysisError
 
-__all__ = ["plot_tasks", "plot_gmm", "plot_alp", "plot_mastery"]
+__all__ = ["plot_tasks", "plot_gmm", "plot_alp", "plot_mastery", "plot_returns"]
 
 
 def plot_tasks(
@@ -138,6 +138,33 @@ def plot_alp(log: Any, *, ax: Axes | None = None, window: int | None = None) -> 
     unit = "normalised return" if log.config.reward_bounds else "return units"
     ax.set_ylabel(f"ALP ({unit})")
     ax.set_title(f"{log.config.name}: absolute learning progress")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_returns(log: Any, *, ax: Axes | None = None, window: int | None = None) -> Figure:
+    """Training returns over episodes, as rolling means apart for the tasks drawn from the
+    teacher's Gaussians (where it measured progress) and for the others (uniform:
+    bootstrap and random), so a reader sees how returns changed where the teacher went."""
+    log = as_log(log)
+    r = log.results
+    if r.empty:
+        raise AnalysisError("no returns to plot: the log has no results")
+    fig, ax = new_axes(ax, (8.0, 4.0))
+    w = window or max(5, len(r) // 20)
+    gauss = r["origin"].astype(str).str.startswith("gaussian")
+    for mask, label, colour in ((gauss, "tasks from the Gaussians", "C3"),
+                                (~gauss, "other tasks (uniform)", "C0")):
+        part = r[mask]
+        if part.empty:
+            continue
+        ax.scatter(part["episode"], part["return"], s=4, alpha=0.25, color=colour,
+                   edgecolors="none")
+        ax.plot(part["episode"], part["return"].rolling(w, min_periods=1).mean(),
+                color=colour, lw=2, label=f"{label}, rolling mean of {w}")
+    ax.set_xlabel("episode")
+    ax.set_ylabel("training return")
+    ax.set_title(f"{log.config.name}: training returns")
     ax.legend(fontsize=8)
     return fig
 

@@ -25,3 +25,18 @@ def test_too_short_a_run_says_so(tmp_path):
     path, _ = run_toy("random", 4, 0, tmp_path, {})
     assert run_story(ta.load_log(path)) == [
         "only 4 training episodes were reported: too few to show a trend"]
+
+
+def test_the_demo_picture_has_its_three_panels(tmp_path):
+    from curriculum._demo import _plot
+
+    path, _ = run_toy("alp-gmm", 600, 0, tmp_path, {"fit_rate": 100})
+    png = _plot(path, tmp_path / "curriculum.png")
+    assert png.stat().st_size > 20_000
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    ta.plot_returns(ta.load_log(path), ax=fig.subplots())
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels[0].startswith("tasks from the Gaussians") and labels[1].startswith(
+        "other tasks (uniform)")
