@@ -7,7 +7,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: setup test lint typecheck layers pytest contract postgres-binaries demo bench bench-teachers bench-envs bench-server bench-students clean
+.PHONY: setup test lint typecheck layers pytest contract postgres-binaries demo bench bench-teachers bench-envs bench-server bench-students bench-faults clean
 
 setup: $(STAMP)
 
@@ -64,6 +64,11 @@ bench-server: setup
 
 bench-students: setup
 	$(BIN)/python benchmarks/bench_students.py
+
+# Fault injection (SIGKILLs, cut PostgreSQL connections, database outages) and a 10-minute
+# soak; not part of `make bench` (about 15 minutes).
+bench-faults: setup
+	$(BIN)/python benchmarks/bench_faults.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

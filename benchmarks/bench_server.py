@@ -386,8 +386,12 @@ def mean_fit_ms(url: str) -> float:
     return 1e3 * float(total.group(1)) / float(count.group(1))
 
 
+SCENARIOS = ("a1", "a16", "a64", "b", "c", "d")
+
+
 def load_rows(workdir: Path, seconds: int, pg_url: str | None,
-              repeats: int) -> tuple[list[list[object]], list[str]]:
+              repeats: int, only: tuple[str, ...] = SCENARIOS
+              ) -> tuple[list[list[object]], list[str]]:
     """Each row ``repeats`` times, alternating the bare ceiling and the server (each
     repetition on fresh curricula); rates and latencies are medians over repetitions,
     the share of the ceiling the median of the back-to-back ratios (min-max beside it),
@@ -402,6 +406,8 @@ def load_rows(workdir: Path, seconds: int, pg_url: str | None,
     if pg_url is not None:
         servers["postgres"] = Proc(serve_args(pg_url))
         plan.append(("(d) 1 curriculum, PostgreSQL", 1, 64, "postgres"))
+    plan = [p for key, p in zip(SCENARIOS, plan, strict=False) if key in only]
+    servers = {k: v for k, v in servers.items() if any(p[3] == k for p in plan)}
     for s in servers.values():
         s.start()
     rows: list[list[object]] = []
@@ -548,7 +554,15 @@ def main() -> None:
     ap.add_argument("--no-full-replay", action="store_true",
                     help="skip timing a restart without snapshot (the slowest part)")
     ap.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    ap.add_argument("--scenarios", default=",".join(SCENARIOS),
+                    help=f"load rows to run, comma-separated among {','.join(SCENARIOS)} "
+                         "(a1/a16/a64: one curriculum, 1/16/64 students; b: 16 curricula; "
+                         "c: synchronous=FULL; d: PostgreSQL)")
+    ap.add_argument("--no-restart", action="store_true", help="skip the restart test")
+    ap.add_argument("--section", default="server",
+                    help="RESULTS.md section to write (a partial run: give it its own)")
     args = ap.parse_args()
+    only = tuple(x.strip() for x in args.scenarios.split(",") if x.strip())
     generator = "wrk" if shutil.which("wrk") else "Python asyncio client (wrk not found)"
     with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp:
         workdir = Path(tmp)
@@ -556,7 +570,7 @@ def main() -> None:
         load_before = os.getloadavg()[0]
         pg_version = "(none could be started here, so no row)"
         with postgres_url() as pg_url:
-            rows, notes = load_rows(workdir, args.seconds, pg_url, args.repeats)
+            rows, notes = load_rows(workdir, args.seconds, pg_url, args.repeats, only)
             if pg_url is not None:
                 import psycopg
 
@@ -565,7 +579,8 @@ def main() -> None:
         notes.append(f"1-minute load average before / after the load runs: {load_before:.1f} / "
                      f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other processes "
                      "on the machine lower both columns)")
-        restart, pause = restart_rows(workdir, args.events, not args.no_full_replay)
+        restart, pause = ([], 0.0) if args.no_restart else \
+            restart_rows(workdir, args.events, not args.no_full_replay)
         total = time.perf_counter() - started
     load_table = markdown_table(
         ["scenario", "students", "round trips/s", "bare ceiling rt/s", "of ceiling",
@@ -614,7 +629,9 @@ Whole benchmark: {total / 60:.1f} min.
 """
     print(body)
     if not args.no_write:
-        write_section("server", "Teacher server", body)
+        title = "Teacher server" if args.section == "server" else \
+            f"Teacher server ({args.section}: rows {', '.join(only)})"
+        write_section(args.section, title, body)
 
 
 if __name__ == "__main__":

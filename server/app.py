@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None, store: EventStore | None = None
         undo_gc = gcpolicy.install()  # before loading: replays build long-lived objects
         try:
             await service.start()
+            service.watch_sigterm()
             metrics.watch(lambda: [views.stats(live) for live in service.curricula()])
             app.state.service = service
             log.info("serving %d curricula from %r (durable against %s)", len(service), store,

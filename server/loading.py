@@ -11,8 +11,7 @@ from dataclasses import dataclass
 import pydantic_core
 
 from server import snapshots
-from server.errors import StoreError
-from server.store import CurriculumRecord, EventStore
+from server.store import CorruptLogError, CurriculumRecord, EventStore
 from teacher import Curriculum, CurriculumConfig, Event, TeacherError, event_from_json
 
 __all__ = ["Loaded", "iter_events", "load_curriculum", "task_id_prefix"]
@@ -35,8 +34,8 @@ def iter_events(store: EventStore, curriculum: str, *, after: int = 0) -> Iterat
             try:
                 yield event_from_json(pydantic_core.from_json(row.body))
             except (ValueError, TeacherError) as exc:
-                raise StoreError(
-                    f"event {row.seq} of curriculum {curriculum!r} is unreadable: {exc}"
+                raise CorruptLogError(
+                    curriculum, f"event {row.seq} of curriculum {curriculum!r} is unreadable: {exc}"
                 ) from exc
         if len(rows) < _CHUNK:
             return

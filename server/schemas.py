@@ -53,6 +53,8 @@ __all__ = [
     "EvaluationBatchIn",
     "EvaluationsOut",
     "HealthOut",
+    "StoreHealthOut",
+    "FailedCurriculumOut",
     "ErrorItem",
     "ErrorOut",
     "results_kind",
@@ -327,9 +329,30 @@ class EvaluationsOut(BaseModel):
 
 
 # -- service ----------------------------------------------------------------------------
+class FailedCurriculumOut(BaseModel):
+    id: str
+    name: str
+    reason: str
+
+
+class StoreHealthOut(BaseModel):
+    """``writable``: the latest write (or a probe write, when writes are older than 1 s)
+    committed; ``claimed``: this server holds the store's one-server claim."""
+
+    writable: bool
+    claimed: bool
+    error: str | None = None
+
+
 class HealthOut(BaseModel):
+    """``status``: ``ok``; ``degraded`` (200) when some stored curricula failed to load
+    (listed in ``failed``; the others serve); ``unavailable`` (503) when the store takes
+    no writes or this server lost its claim."""
+
     status: str
     curricula: int
+    store: StoreHealthOut | None = None
+    failed: list[FailedCurriculumOut] = []
 
 
 class ErrorItem(BaseModel):

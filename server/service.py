@@ -8,6 +8,10 @@ and releases the lock; it is answered once the writer has committed those events
 is rebuilt from the store before its next request, so memory never runs ahead of the log.
 Fits run in worker processes and are installed at the first request after they complete;
 that position is their ``fit`` event.
+
+A curriculum whose stored history cannot be loaded (a damaged log, an unreadable event)
+does not stop the others: it is reported as failed (named, with the reason) in /healthz
+and its requests answer 503, while every other curriculum serves.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Callable, Sequence
 
-from server import snapshots
+from server import logstream, snapshots
 from server.errors import (
     CurriculumNotFoundError,
     NameConflictError,
@@ -25,8 +29,16 @@ from server.errors import (
     UnavailableError,
 )
 from server.fitting import FitRunner
+from server.health import (
+    LOAD_ERRORS,
+    FailedCurriculum,
+    Health,
+    StoreProbe,
+    chain_sigterm,
+    load_checked,
+)
 from server.live import LiveCurriculum
-from server.loading import load_curriculum, task_id_prefix
+from server.loading import task_id_prefix
 from server.spec import CurriculumSpec, build_config, config_diff
 from server.store import EventRow, EventStore
 from server.writer import Writer
@@ -45,7 +57,6 @@ __all__ = ["CurriculumService"]
 
 log = logging.getLogger(__name__)
 
-_READ_CHUNK = 5_000
 
 
 class CurriculumService:
@@ -77,6 +88,10 @@ class CurriculumService:
         self._names_lock = asyncio.Lock()
         self._writer: Writer | None = None
         self._stopping = False
+        self._draining = False  # SIGTERM: followed streams end, requests still served
+        self._failed: dict[str, FailedCurriculum] = {}
+        self._store_probe = StoreProbe(store)
+        self._verifier: asyncio.Task[None] | None = None
         self.fit_failures = 0
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -90,7 +105,11 @@ class CurriculumService:
         records = await asyncio.to_thread(self.store.curricula)
         catch_up: list[LiveCurriculum] = []
         for rec in records:
-            loaded = await asyncio.to_thread(load_curriculum, self.store, rec)
+            try:
+                loaded = await asyncio.to_thread(load_checked, self.store, rec)
+            except LOAD_ERRORS as exc:
+                self._fail(rec.id, rec.name, exc)
+                continue
             cur = loaded.curriculum
             live = LiveCurriculum(rec.id, rec.name, rec.created, cur,
                                   committed_seq=cur.seq, snapshot_seq=loaded.snapshot_seq)
@@ -106,10 +125,57 @@ class CurriculumService:
             self._snapshot(live)
         for live in self._live.values():
             self._schedule_fit(live)
+        behind = [live for live in self._live.values() if live.snapshot_seq > 0]
+        if behind:
+            # What the snapshots cover was not read at load: check it in the background.
+            self._verifier = asyncio.create_task(logstream.verify_covered(
+                self.store, behind, lambda: self._stopping, self._take_out_locked))
+
+    async def _take_out_locked(self, live: LiveCurriculum, exc: BaseException) -> None:
+        async with live.lock:
+            self._take_out(live, exc)
+
+    def _take_out(self, live: LiveCurriculum, exc: BaseException) -> None:
+        """Stop serving ``live`` (its stored history is unusable); the others go on."""
+        self._fail(live.id, live.name, exc)
+        self._live.pop(live.id, None)
+        self._by_name.pop(live.name, None)
+        live.deleted = True
+        live.notify()
+
+    def _fail(self, cid: str, name: str, exc: BaseException) -> None:
+        reason = f"{type(exc).__name__}: {exc}"
+        self._failed[cid] = FailedCurriculum(cid, name, reason)
+        log.error("curriculum %s (%s) cannot be served and is left out; the others serve: %s",
+                  cid, name, reason)
+
+    @property
+    def failed(self) -> list[FailedCurriculum]:
+        """Stored curricula that failed to load (oldest first)."""
+        return list(self._failed.values())
+
+    def watch_sigterm(self) -> None:
+        """On SIGTERM, end followed event streams at once (cleanly, between events)
+        before uvicorn's graceful shutdown, which would otherwise wait for those endless
+        responses and abort them after its timeout (call from the app's startup)."""
+        chain_sigterm(self.drain)
+
+    async def health(self) -> Health:
+        """For /healthz: store writability and claim (cheap), failed curricula."""
+        return await self._store_probe.check(self._writer, self.failed)
+
+    def drain(self) -> None:
+        """End every followed event stream (shutdown begins); other requests still run."""
+        self._draining = True
+        for live in self._live.values():
+            live.notify()
 
     async def stop(self) -> None:
         """Snapshot what changed, write everything queued, stop the fit workers."""
         self._stopping = True
+        self.drain()
+        if self._verifier is not None:
+            self._verifier.cancel()
         writer = self._writer
         try:
             if writer is None:
@@ -119,7 +185,7 @@ class CurriculumService:
                 async with live.lock:
                     if not live.broken and live.cur.seq > live.snapshot_seq:
                         self._snapshot(live)
-            writer.close()
+            await writer.aclose()
             self._writer = None
         finally:
             self._fits.shutdown()
@@ -135,6 +201,12 @@ class CurriculumService:
     def get(self, curriculum_id: str) -> LiveCurriculum:
         live = self._live.get(curriculum_id)
         if live is None:
+            failed = self._failed.get(curriculum_id)
+            if failed is not None:
+                raise UnavailableError(
+                    f"curriculum_id {curriculum_id!r} ({failed.name!r}): its stored history "
+                    f"could not be loaded, so it is not served ({failed.reason})"
+                )
             raise CurriculumNotFoundError(f"curriculum_id {curriculum_id!r}: no such curriculum")
         return live
 
@@ -162,6 +234,12 @@ class CurriculumService:
         config = build_config(spec)
         writer = self.writer
         async with self._names_lock:
+            taken = [f for f in self._failed.values() if f.name == config.name]
+            if taken:
+                raise UnavailableError(
+                    f"name: {config.name!r} belongs to stored curriculum {taken[0].id!r}, "
+                    "which could not be loaded (see /healthz); choose another name"
+                )
             existing = self._by_name.get(config.name)
             if existing is not None:
                 live = self._live[existing]
@@ -288,7 +366,16 @@ class CurriculumService:
         records = [r for r in await asyncio.to_thread(self.store.curricula) if r.id == live.id]
         if not records:
             raise UnavailableError(f"curriculum {live.id!r} is missing from the store")
-        loaded = await asyncio.to_thread(load_curriculum, self.store, records[0])
+        try:
+            loaded = await asyncio.to_thread(load_checked, self.store, records[0])
+        except LOAD_ERRORS as exc:
+            self._take_out(live, exc)
+            raise UnavailableError(
+                f"curriculum_id {live.id!r} ({live.name!r}): its stored history could not "
+                f"be loaded, so it is not served ({type(exc).__name__}: {exc})"
+            ) from exc
+        # The store is the truth: a write whose reply was lost may have committed.
+        self.writer.register(live.id, loaded.curriculum.seq)
         live.cur = loaded.curriculum
         live.committed_seq = loaded.curriculum.seq
         live.snapshot_seq = loaded.snapshot_seq
@@ -359,46 +446,20 @@ class CurriculumService:
     # -- the event log ------------------------------------------------------------------------
     async def read_log(self, curriculum_id: str, *, after: int = 0) -> list[EventRow]:
         """Every durable event after ``after`` (for exports)."""
-        live = self.get(curriculum_id)
-        upto = live.committed_seq
-        rows: list[EventRow] = []
-        while True:
-            chunk = await asyncio.to_thread(
-                self.store.read_events, live.id, after=after, upto=upto, limit=50_000
-            )
-            rows += chunk
-            if len(chunk) < 50_000:
-                return rows
-            after = chunk[-1].seq
+        return await logstream.read_all(self.store, self.get(curriculum_id), after)
 
     async def stream_log(
         self, curriculum_id: str, *, after: int = 0, follow: bool = False
     ) -> AsyncIterator[bytes]:
         """JSON lines of the durable events after ``after``; with ``follow`` the stream
         stays open and yields new events as they become durable (an empty line after
-        ``heartbeat_s`` of silence), until the curriculum is deleted or the server stops."""
-        live = self.get(curriculum_id)
-        upto = None if follow else live.committed_seq
-        return self._stream(live, after, upto, follow)
-
-    async def _stream(
-        self, live: LiveCurriculum, after: int, upto: int | None, follow: bool
-    ) -> AsyncIterator[bytes]:
-        while True:
-            rows = await asyncio.to_thread(
-                self.store.read_events, live.id, after=after, upto=upto, limit=_READ_CHUNK
-            )
-            if rows:
-                after = rows[-1].seq
-                yield "".join(f"{r.body}\n" for r in rows).encode()
-                if len(rows) == _READ_CHUNK:
-                    continue
-            if not follow or live.deleted or self._stopping:
-                return
-            if live.committed_seq > after:
-                continue
-            if not await live.wait_change(self.heartbeat_s):
-                yield b"\n"
+        ``heartbeat_s`` of silence), until the curriculum is deleted or the server stops
+        (SIGTERM included)."""
+        return logstream.stream(
+            self.store, self.get(curriculum_id), after, follow=follow,
+            heartbeat_s=self.heartbeat_s,
+            ending=lambda: self._stopping or self._draining,
+        )
 
 
 def _log_failure(what: str) -> Callable[[asyncio.Future[None]], None]:

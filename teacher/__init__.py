@@ -12,6 +12,7 @@ from teacher.covar_gmm import CovarGMM
 from teacher.curriculum import Curriculum, EvaluationIn, ReportOutcome, ResultIn, replay
 from teacher.errors import (
     EventLogError,
+    FitError,
     InvalidParameterError,
     InvalidReturnError,
     InvalidSpaceError,
@@ -73,6 +74,7 @@ __all__ = [
     "ALPGMMPlus",
     "CovarGMM",
     "EventLogError",
+    "FitError",
     "FitRecord",
     "FitRequest",
     "FitResult",

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from teacher._em import MixtureFit, criterion_value, fit_mixtures, fit_mixtures_sklearn
-from teacher.errors import StateMismatchError
+from teacher._finite import column_scale
+from teacher.errors import FitError, StateMismatchError
 
 __all__ = ["FitRequest", "FitResult", "run_fit", "derive_seed"]
 
@@ -62,7 +63,11 @@ class FitRequest:
 @dataclass(frozen=True)
 class FitResult:
     """A fitted mixture ready to install. Shapes: weights (k,), means (k, D),
-    covariances (k, D, D), scores (k,) — the interest of each component (ALP)."""
+    covariances (k, D, D), scores (k,) — the interest of each component (ALP).
+
+    ``scale`` (D,) is None unless the data could only be fitted scaled (see
+    :func:`run_fit`): then means and covariances are in units of ``scale`` (a point
+    ``x`` of the mixture is ``x * scale`` in the data's units)."""
 
     fit_index: int
     seed: int
@@ -73,6 +78,7 @@ class FitResult:
     criterion: str
     criterion_value: float
     candidates: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    scale: np.ndarray | None = None
 
     @property
     def k(self) -> int:
@@ -89,6 +95,8 @@ class FitResult:
             "criterion": self.criterion,
             "criterion_value": self.criterion_value,
         }
+        if self.scale is not None:
+            out["scale"] = self.scale.tolist()
         if self.candidates:
             out["candidates"] = {
                 str(k): [w.tolist(), m.tolist(), c.tolist()]
@@ -112,6 +120,11 @@ class FitResult:
                 int(kk): (_readonly(v[0]), _readonly(v[1]), _readonly(v[2]))
                 for kk, v in (data.get("candidates") or {}).items()
             }
+            scale = None if data.get("scale") is None else _readonly(data["scale"])
+            if scale is not None and scale.shape != (means.shape[1],):
+                raise ValueError("scale must be (D,)")
+            if not all(np.isfinite(a).all() for a in (weights, means, covs, scores)):
+                raise ValueError("weights, means, covariances and scores must be finite")
             return cls(
                 fit_index=int(data["fit_index"]),
                 seed=int(data["seed"]),
@@ -122,6 +135,7 @@ class FitResult:
                 criterion=str(data["criterion"]),
                 criterion_value=float(data["criterion_value"]),
                 candidates=candidates,
+                scale=scale,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise StateMismatchError(f"malformed fit result: {exc}") from None
@@ -136,22 +150,55 @@ def _score(fit: MixtureFit, kind: str) -> np.ndarray:
 
 
 def run_fit(request: FitRequest) -> FitResult:
-    """Fit mixtures for every k in the request's range and keep the best by criterion."""
+    """Fit mixtures for every k in the request's range and keep the best by criterion.
+
+    Unbounded returns can make the data so large that EM overflows (an ALP of 1e200
+    squares to inf). The fit is computed as always; only if that fails or gives a
+    non-finite mixture is it redone on the data with each too-large column divided by a
+    power of two (exact), the result carrying that ``scale``. A fit that was finite is
+    therefore unchanged, and no non-finite fit is ever returned (:class:`FitError`)."""
     x = np.asarray(request.data, dtype=np.float64)
+    error: Exception | None = None
+    try:
+        result = _fit(request, x, request.inits)
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+        error = exc
+    else:
+        if _finite(result):
+            return result
+    scale = column_scale(x)
+    if scale is None:
+        raise FitError(f"fit {request.fit_index} is not finite") from error
+    scaled = _fit(request, x / scale, {})
+    if not _finite(scaled):
+        raise FitError(f"fit {request.fit_index} is not finite, even on scaled data")
+    return FitResult(**{**scaled.__dict__, "scale": _readonly(scale)})
+
+
+def _finite(r: FitResult) -> bool:
+    return bool(
+        all(np.isfinite(a).all() for a in (r.weights, r.means, r.covariances, r.scores))
+        and np.isfinite(r.criterion_value)
+    )
+
+
+def _fit(request: FitRequest, x: np.ndarray,
+         inits: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> FitResult:
     ks = list(range(request.k_range[0], request.k_range[1] + 1))
     ks = [k for k in ks if k <= x.shape[0]] or [1]
-    if request.backend == "sklearn":
-        fits = fit_mixtures_sklearn(
-            x, ks, request.seed, n_init=request.n_init, tol=request.tol,
-            max_iter=request.max_iter, inits=request.inits,
-        )
-    else:
-        fits = fit_mixtures(
-            x, ks, np.random.default_rng(request.seed), n_init=request.n_init,
-            tol=request.tol, max_iter=request.max_iter, inits=request.inits,
-        )
-    values = [criterion_value(f, x.shape[0], x.shape[1], request.criterion) for f in fits]
-    best = int(np.argmin(values))
+    with np.errstate(all="ignore"):  # overflow is detected on the result
+        if request.backend == "sklearn":
+            fits = fit_mixtures_sklearn(
+                x, ks, request.seed, n_init=request.n_init, tol=request.tol,
+                max_iter=request.max_iter, inits=inits,
+            )
+        else:
+            fits = fit_mixtures(
+                x, ks, np.random.default_rng(request.seed), n_init=request.n_init,
+                tol=request.tol, max_iter=request.max_iter, inits=inits,
+            )
+        values = [criterion_value(f, x.shape[0], x.shape[1], request.criterion) for f in fits]
+    best = int(np.nanargmin(values)) if not np.isnan(values).all() else 0
     chosen = fits[best]
     return FitResult(
         fit_index=request.fit_index,

@@ -160,7 +160,10 @@ class GMMTeacher(Teacher):
             i = int(self._rng.integers(self.fit_.scores.shape[0]))
         z = self._rng.standard_normal(self.fit_.means.shape[1])
         x = self.fit_.means[i] + self._chol[i] @ z
-        return x[: self.space.dim], f"gaussian:{i}"
+        task = x[: self.space.dim]
+        if self.fit_.scale is not None:  # a fit of scaled data (see teacher.run_fit)
+            task = task * self.fit_.scale[: self.space.dim]
+        return task, f"gaussian:{i}"
 
     # -- state -----------------------------------------------------------------------------
     def _gmm_state(self) -> dict[str, Any]:

@@ -9,12 +9,14 @@ tasks, and it averages out return noise.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from teacher import _finite
 from teacher.space import TaskSpace
 
 __all__ = ["RegionTree", "Region", "window_alp"]
@@ -26,7 +28,7 @@ def window_alp(returns: np.ndarray) -> float:
     if n < 2:
         return 0.0
     half = n // 2
-    return float(abs(returns[half:].mean() - returns[:half].mean()))
+    return _finite.abs_diff(_finite.mean(returns[half:]), _finite.mean(returns[:half]))
 
 
 @dataclass
@@ -96,7 +98,9 @@ class RegionTree:
 
     @property
     def mean_leaf_alp(self) -> float:
-        return self.alp_sum / len(self.leaves)
+        if math.isfinite(self.alp_sum) and self.alp_sum < _finite.FLOAT_MAX:
+            return self.alp_sum / len(self.leaves)
+        return _finite.mean(self.leaf_alps())
 
     def leaf_of(self, task: np.ndarray) -> int:
         i = 0
@@ -119,10 +123,19 @@ class RegionTree:
             reg.returns.popleft()
         if reg.split is None:
             alp = window_alp(np.fromiter(reg.returns, dtype=float))
-            self.alp_sum += alp - reg.alp
+            total = self.alp_sum + (alp - reg.alp)
             reg.alp = alp
+            self.alp_sum = self._checked_sum(total)
             return alp
         return self.regions[self.leaf_of(task)].alp
+
+    def _checked_sum(self, total: float) -> float:
+        """``total``, the running sum of leaf ALPs just updated, unless ALPs of unbounded
+        returns overflowed it: then the sum recomputed from the leaves, saturated at the
+        largest float (and recomputed at each update while saturated)."""
+        if math.isfinite(total) and self.alp_sum < _finite.FLOAT_MAX:
+            return total
+        return _finite.up(float(np.sum(self.leaf_alps() * _finite.DOWN)))
 
     def _may_split(self) -> bool:
         return self.max_leaves is None or len(self.leaves) < self.max_leaves
@@ -133,9 +146,9 @@ class RegionTree:
     def pick_leaf(self, rng: np.random.Generator) -> int:
         """A leaf drawn proportionally to its ALP (uniformly while every ALP is 0)."""
         alps = self.leaf_alps()
-        total = float(alps.sum())
-        if total > 0:
-            return self.leaves[int(rng.choice(len(alps), p=alps / total))]
+        p = _finite.proportions(alps)
+        if p is not None:
+            return self.leaves[int(rng.choice(len(alps), p=p))]
         return self.leaves[int(rng.integers(len(alps)))]
 
     def uniform_in(self, i: int, rng: np.random.Generator) -> np.ndarray:
@@ -177,11 +190,12 @@ class RegionTree:
             child.alp = window_alp(rets[side])
             children.append(child)
         li, ri = len(self.regions), len(self.regions) + 1
-        self.alp_sum += children[0].alp + children[1].alp - reg.alp
+        total = self.alp_sum + (children[0].alp + children[1].alp - reg.alp)
         self.regions += children
         reg.split = (dim, thr, li, ri)
         reg.tasks, reg.returns = deque(), deque()
         self.leaves = [j for j in self.leaves if j != i] + [li, ri]
+        self.alp_sum = self._checked_sum(total)
         return True
 
     def to_json(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import numpy as np
 
 from teacher import _arrays
 from teacher import _params as P
+from teacher._finite import abs_diff
 from teacher._gmm import GMM_CHECKS, GMMTeacher
 from teacher._neighbours import TIES, NearestNeighbours
 from teacher.space import TaskSpace
@@ -89,7 +90,7 @@ class ALPGMM(GMMTeacher):
         if len(self._nn) > _MIN_PAIRS_FOR_ALP:
             j = self._nn.query(task)
             assert j is not None
-            alp = abs(reward - self._returns.values[j])
+            alp = abs_diff(reward, float(self._returns.values[j]))
         self._nn.add(task)
         self._returns.append(reward)
         self._tasks.append(task)

@@ -33,6 +33,7 @@ import numpy as np
 
 from teacher import _arrays
 from teacher import _params as P
+from teacher._finite import abs_diff
 from teacher._fit import FitResult
 from teacher._neighbours import brute_force_nearest
 from teacher._regions import RegionTree
@@ -160,7 +161,7 @@ class ALPGMMPlus(ALPGMM):
         alp = 0.0
         if min(len(self._returns), h) > _MIN_PAIRS_FOR_ALP:
             j = brute_force_nearest(self._tasks.values[-h:], task, self.alp_ties)
-            alp = abs(reward - float(self._returns.values[-h:][j]))
+            alp = abs_diff(reward, float(self._returns.values[-h:][j]))
         self._tasks.append(task)
         self._returns.append(reward)
         self._alps.append(alp)

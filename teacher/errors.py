@@ -55,3 +55,7 @@ class ResultConflictError(TeacherError):
 
 class RequestConflictError(TeacherError):
     """A request id was already used for a request asking for a different count."""
+
+
+class FitError(TeacherError):
+    """A mixture could not be fitted to finite parameters (never installed or logged)."""

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from teacher import _finite
 from teacher import _params as P
 from teacher.base import Teacher
 from teacher.errors import InvalidParameterError
@@ -86,7 +87,7 @@ class Oracle(Teacher):
     def _observe(self, task: np.ndarray, reward: float, raw_return: float) -> None:
         self._returns.append(raw_return)
         if len(self._returns) >= self.period:
-            if float(np.mean(self._returns)) > self.threshold:
+            if _finite.mean(np.asarray(self._returns, dtype=float)) > self.threshold:
                 self.window_low_ = self._inside(self.window_low_ + self._step)
             self._returns = []
         return None

@@ -6,24 +6,30 @@ from __future__ import annotations
 from server.errors import StoreConfigError
 from server.store.base import (
     AppendOp,
+    BatchDataError,
+    CorruptLogError,
     CreateOp,
     CurriculumRecord,
     DeleteOp,
     EventRow,
     EventStore,
     Op,
+    ProbeOp,
     SnapshotOp,
 )
 from server.store.sqlite import SQLiteStore
 
 __all__ = [
     "AppendOp",
+    "BatchDataError",
+    "CorruptLogError",
     "CreateOp",
     "CurriculumRecord",
     "DeleteOp",
     "EventRow",
     "EventStore",
     "Op",
+    "ProbeOp",
     "SQLiteStore",
     "SnapshotOp",
     "open_store",

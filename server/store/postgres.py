@@ -5,18 +5,29 @@ Same tables and semantics as the SQLite store. Durability is PostgreSQL's: with
 process, the database server and a power loss; with ``off`` a database crash may lose the
 last few hundred milliseconds of commits (never a server-process crash).
 
-One connection writes (the group-commit writer, on the event loop: one round trip per
-batch); each reading thread gets its own connection. A connection that broke (database
-restart) is replaced at the next call; the failed call raises :class:`StoreError`.
+One connection writes (the group-commit writer calls ``write`` from its own thread, so the
+round trip never blocks the event loop); each reading thread gets its own connection. A
+connection that broke (database restart) is replaced at the next call.
 
-A server's claim on the store is a session advisory lock held by a connection of its
-own; PostgreSQL releases it when that session ends (the server exits or is killed, or
-the database restarts: the claim is then not renewed). That session asks for TCP
+A lost connection during a write leaves its outcome unknown: the COMMIT may have been
+applied with only its reply lost. Every write transaction therefore also stores a fresh
+token in ``meta``; after a connection error the store reconnects and reads the token back:
+present, the batch committed and ``write`` returns normally; absent, nothing was stored
+and the batch is retried once on the new connection. Only when the database cannot be
+reached at all does ``write`` fail with the outcome unknown (the server then rebuilds the
+curricula concerned from the store before their next request).
+
+A server's claim on the store is a session advisory lock held by the writing connection
+itself; PostgreSQL releases it when that session ends (the server exits or is killed, or
+the database restarts). Whenever the writing connection is replaced, the claim is taken
+again before anything is written; if another server took it meanwhile, writes fail
+(naming it) instead of interleaving two servers' events. That session asks for TCP
 keepalives every 30 s, so the claim of a server whose host vanished ends within ~1 min.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -25,11 +36,9 @@ import psycopg
 from psycopg import conninfo
 
 from server.errors import StoreError
-from server.store.base import Op, SQLStore, check_schema_version
+from server.store.base import SCHEMA_VERSION, Op, SQLStore, check_schema_version
 
 __all__ = ["PostgresStore", "safe_url"]
-
-_SCHEMA_VERSION = "1"
 #: advisory lock keys: schema creation (per transaction) and a server's claim (per session)
 _SCHEMA_LOCK, _CLAIM_LOCK = 7283001, 7283002
 
@@ -47,6 +56,7 @@ _SCHEMA = [
         seq BIGINT NOT NULL,
         type TEXT NOT NULL,
         body TEXT NOT NULL,
+        crc BIGINT,
         PRIMARY KEY (curriculum, seq)
     )""",
     """CREATE TABLE IF NOT EXISTS snapshots (
@@ -84,7 +94,10 @@ class PostgresStore(SQLStore):
         "ON CONFLICT (curriculum, seq) DO UPDATE SET body = EXCLUDED.body"
     )
     driver_error = psycopg.Error
+    data_errors = (psycopg.DataError, psycopg.IntegrityError, psycopg.ProgrammingError,
+                   psycopg.NotSupportedError)
     driver_name = "PostgreSQL"
+    write_off_loop = True
 
     def __init__(self, url: str, *, connect_timeout: float = 10.0):
         self.url = url
@@ -92,19 +105,26 @@ class PostgresStore(SQLStore):
         self._local = threading.local()
         self._all: list[psycopg.Connection[Any]] = []
         self._all_lock = threading.Lock()
-        self._claimer: psycopg.Connection[Any] | None = None
+        self._claimed = False  # claimed at startup: keep (re)taking it before writes
+        self._lost_claim = False  # the writing session that held the claim ended
         self._writer = self._connect()
         try:
             with self._writer.transaction():
                 # One schema creation at a time, even with several servers starting.
                 self._writer.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-                for statement in _SCHEMA:
-                    self._writer.execute(statement)
+                self._writer.execute(_SCHEMA[0])
                 row = self._writer.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-                if check_schema_version(row and row[0], _SCHEMA_VERSION, safe_url(url)):
-                    self._writer.execute(
-                        "INSERT INTO meta (key, value) VALUES ('schema', %s)", (_SCHEMA_VERSION,)
-                    )
+                for statement in check_schema_version(row and row[0], SCHEMA_VERSION,
+                                                      safe_url(url)):
+                    self._writer.execute(statement)
+                for statement in _SCHEMA[1:]:
+                    self._writer.execute(statement)
+                self._writer.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema', %s) ON CONFLICT (key) "
+                    "DO UPDATE SET value = EXCLUDED.value", (SCHEMA_VERSION,))
+                self._writer.execute(
+                    "INSERT INTO meta (key, value) VALUES ('probe', ''), ('commit', '') "
+                    "ON CONFLICT (key) DO NOTHING")
             setting = self._writer.execute("SHOW synchronous_commit").fetchone()
         except psycopg.Error as exc:
             self.close()
@@ -140,6 +160,9 @@ class PostgresStore(SQLStore):
                 self._all.remove(con)
         return self._connect()
 
+    def _broken(self, con: Any) -> bool:
+        return bool(con.broken or con.closed)
+
     def _reader(self) -> psycopg.Connection[Any]:
         con: psycopg.Connection[Any] | None = getattr(self._local, "con", None)
         con = self._connect() if con is None else self._usable(con)
@@ -149,44 +172,92 @@ class PostgresStore(SQLStore):
     # -- the claim ------------------------------------------------------------------------
     def _try_claim(self) -> bool:
         try:
-            if self._claimer is None:
-                self._claimer = self._connect()
-                # A server whose host vanished (no FIN) loses its claim within ~1 min
-                # instead of the OS's keepalive default of 2 hours.
-                for name, value in (("idle", 30), ("interval", 10), ("count", 3)):
-                    self._claimer.execute(f"SET tcp_keepalives_{name} = {value}")
-            row = self._claimer.execute(
-                "SELECT pg_try_advisory_lock(%s)", (_CLAIM_LOCK,)
-            ).fetchone()
+            self._claimed = self._take_claim(self._writer)
         except psycopg.Error as exc:
             raise StoreError(f"cannot claim the PostgreSQL store {safe_url(self.url)}: {exc}") \
                 from exc
+        return self._claimed
+
+    @staticmethod
+    def _take_claim(con: psycopg.Connection[Any]) -> bool:
+        # A server whose host vanished (no FIN) loses its claim within ~1 min instead of
+        # the OS's keepalive default of 2 hours.
+        for name, value in (("idle", 30), ("interval", 10), ("count", 3)):
+            con.execute(f"SET tcp_keepalives_{name} = {value}")
+        row = con.execute("SELECT pg_try_advisory_lock(%s)", (_CLAIM_LOCK,)).fetchone()
         return bool(row and row[0])
+
+    def claim_held(self) -> bool:
+        return self._claimed and not self._lost_claim and not self._writer.broken
 
     def _claim_holder(self) -> str:
         try:
-            row = self._writer.execute(
+            row = self._reader().execute(
                 "SELECT a.pid, a.client_addr, a.application_name FROM pg_locks l "
                 "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
                 "AND l.granted AND l.classid = 0 AND l.objid = %s AND l.database = "
                 "(SELECT oid FROM pg_database WHERE datname = current_database())",
                 (_CLAIM_LOCK,),
             ).fetchone()
-        except psycopg.Error:
+        except (psycopg.Error, StoreError):
             row = None
         if row is None:
             return "holder unknown"
         return f"database session pid {row[0]} from {row[1] or 'a local socket'}, {row[2]!r}"
 
+    def _writing_connection(self) -> psycopg.Connection[Any]:
+        """The writing connection, replaced if it broke. A server that claimed the store
+        takes the claim again on a replacement before writing anything; if another process
+        holds it now, every write fails naming it until the claim is back."""
+        con = self._usable(self._writer)
+        if con is not self._writer:
+            self._writer = con
+            self._lost_claim = self._claimed
+        if self._lost_claim:
+            try:
+                held = self._take_claim(con)
+            except psycopg.Error as exc:
+                raise StoreError(f"the PostgreSQL store could not be written: {exc}") from exc
+            if not held:
+                raise StoreError(
+                    f"{self!r} lost its claim when its database session ended and another "
+                    f"process holds it now ({self._claim_holder()}); this server does not "
+                    "write while it lacks the claim: stop one of the two servers"
+                )
+            self._lost_claim = False
+        return con
+
     # -- writes ---------------------------------------------------------------------------
     def write(self, ops: Sequence[Op]) -> None:
-        self._writer = self._usable(self._writer)
-        con = self._writer
-        try:
-            with con.transaction(), con.cursor() as cur:
-                self._execute(cur, ops)
-        except psycopg.Error as exc:
-            raise StoreError(f"the PostgreSQL store could not be written: {exc}") from exc
+        token = secrets.token_hex(8)
+        for attempt in (1, 2):
+            con = self._writing_connection()
+            try:
+                # Pipeline mode: the statements and the COMMIT go out together, one round
+                # trip per batch.
+                with con.pipeline(), con.transaction(), con.cursor() as cur:
+                    self._execute(cur, ops)
+                    cur.execute("UPDATE meta SET value = %s WHERE key = 'commit'", (token,))
+                return
+            except psycopg.Error as exc:
+                if not (con.broken or con.closed):
+                    raise self._write_error(exc) from exc
+                lost = exc
+            # The connection went: the batch may or may not have committed.
+            try:
+                row = self._writing_connection().execute(
+                    "SELECT value FROM meta WHERE key = 'commit'").fetchone()
+            except (psycopg.Error, StoreError) as exc:
+                raise StoreError(
+                    f"the PostgreSQL store could not be written: the connection was lost "
+                    f"({lost}) and the database cannot be reached to learn whether the "
+                    f"batch committed ({exc})"
+                ) from exc
+            if row and row[0] == token:
+                return  # committed; only the reply was lost
+            if attempt == 2:
+                raise StoreError(f"the PostgreSQL store could not be written: {lost}") \
+                    from lost
 
     def __repr__(self) -> str:
         return f"PostgresStore({safe_url(self.url)!r})"

@@ -154,7 +154,7 @@ def check_writer_gap_free(store: EventStore) -> None:
         with pytest.raises(StoreError, match="not at its log's end"):
             await writer.snapshot("c", 2, {})
         await writer.snapshot("c", 4, snapshots.capture(cur))
-        writer.close()
+        await writer.aclose()
         with pytest.raises(StoreError, match="shutting down"):
             await writer.append("c", [])
         store.close()
