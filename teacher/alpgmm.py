@@ -51,7 +51,10 @@ class ALPGMM(GMMTeacher):
         "alp_history": P.optional(P.integer(1)),
         "alp_ties": P.one_of(list(TIES)),
     }
-    _legacy_params: ClassVar[dict[str, Any]] = {"alp_ties": "earliest"}
+    params_version: ClassVar[int] = 2
+    param_migrations: ClassVar[dict[int, dict[str, Any]]] = {
+        1: {"alp_ties": "earliest"},  # 2 added the tie rule; before, the earliest won
+    }
 
     def __init__(
         self,

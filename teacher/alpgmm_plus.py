@@ -101,9 +101,11 @@ class ALPGMMPlus(ALPGMM):
         "region_ratio": P.real(0.0, 1.0),
         "veto_tries": P.integer(1, 100),
     }
-    # A state saved before the region veto or the region tasks existed continues without.
-    _legacy_params: ClassVar[dict[str, Any]] = {
-        **ALPGMM._legacy_params, "region_veto": 0.0, "region_ratio": 0.0,
+    params_version: ClassVar[int] = 4
+    param_migrations: ClassVar[dict[int, dict[str, Any]]] = {
+        1: {"region_veto": 0.0, "veto_tries": 10},  # 2: the region veto (off before)
+        2: {"alp_ties": "earliest"},  # 3: the tie rule (the earliest won before)
+        3: {"region_ratio": 0.0},  # 4: tasks from the regions (none before)
     }
 
     def __init__(
