@@ -193,7 +193,7 @@ def test_memory_stays_bounded() -> None:
     student = ToyStudent(random_state=2)
     teacher = ALPGMMPlus(student.space, random_state=2, fit_rate=50, alp_history=30)
     _run(teacher, student, 1000)
-    assert len(teacher._returns) < 4 * 50
+    assert len(teacher._history) < 4 * 50
     assert teacher.state_dict()["state"]["returns"]["shape"] == [50]
 
 
