@@ -257,6 +257,19 @@ class Teacher(ABC):
     def fits_installed_(self) -> int:
         return len(self.record_.fits)
 
+    # -- what a host may read (the server reads a teacher only through these) ------------------
+    @property
+    def installed_fit(self) -> FitResult | None:
+        """The fitted mixture in use (mixture teachers), None before the first or for
+        teachers that never fit."""
+        return None
+
+    @property
+    def fits_due(self) -> int:
+        """Fits the updates so far have called for, installed or not (0 for teachers
+        that never fit)."""
+        return 0
+
     # -- state -------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """The whole teacher as a JSON-serialisable value (carries a format version)."""
