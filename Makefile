@@ -52,23 +52,23 @@ demo: setup
 bench: bench-teachers bench-envs bench-server bench-students
 
 bench-teachers: setup
-	$(BIN)/python benchmarks/bench_teachers.py
+	$(BIN)/python -m benchmarks.bench_teachers
 
 bench-envs: setup
-	$(BIN)/python benchmarks/bench_envs.py
+	$(BIN)/python -m benchmarks.bench_envs
 
 bench-server: setup
 	# wrk (Debian package) drives the load; without it a weaker Python client is used.
 	command -v wrk >/dev/null || (apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk)) || true
-	$(BIN)/python benchmarks/bench_server.py
+	$(BIN)/python -m benchmarks.bench_server
 
 bench-students: setup
-	$(BIN)/python benchmarks/bench_students.py
+	$(BIN)/python -m benchmarks.bench_students
 
 # Fault injection (SIGKILLs, cut PostgreSQL connections, database outages) and a 10-minute
 # soak; not part of `make bench` (about 15 minutes).
 bench-faults: setup
-	$(BIN)/python benchmarks/bench_faults.py
+	$(BIN)/python -m benchmarks.bench_faults
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -10,40 +10,29 @@ no cap) and compares our batched numpy EM with scikit-learn's GaussianMixture.
 
 Usage (from the repository root)::
 
-    .venv/bin/python benchmarks/bench_teachers.py             # full run, writes RESULTS.md
-    .venv/bin/python benchmarks/bench_teachers.py --quick     # small smoke run, no write
-    .venv/bin/python benchmarks/bench_teachers.py --variants paper grid20 \\
+    .venv/bin/python -m benchmarks.bench_teachers             # full run, writes RESULTS.md
+    .venv/bin/python -m benchmarks.bench_teachers --quick     # small smoke run, no write
+    .venv/bin/python -m benchmarks.bench_teachers --variants paper grid20 \\
         --teachers alp-gmm alp-gmm+ --seeds 3 --no-write --skip-costs
 """
 
 from __future__ import annotations
 
-import os
+import argparse
+import multiprocessing as mp
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
 
-# One BLAS thread per process, set before numpy is imported anywhere.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
+import numpy as np
 
-import argparse  # noqa: E402
-import multiprocessing as mp  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import numpy as np  # noqa: E402
-
-from benchmarks._results import markdown_table, write_section  # noqa: E402
-from teacher import InvalidParameterError, ToyStudent, make_teacher, run_fit  # noqa: E402
-from teacher._em import criterion_value, fit_mixtures, fit_mixtures_sklearn  # noqa: E402
-from teacher.alpgmm import ALPGMM  # noqa: E402
-from teacher.base import Teacher  # noqa: E402
-from teacher.space import TaskSpace  # noqa: E402
+from benchmarks._results import markdown_table, write_section
+from teacher import ToyStudent, make_teacher, run_fit
+from teacher._em import criterion_value, fit_mixtures, fit_mixtures_sklearn
+from teacher.alpgmm import ALPGMM
+from teacher.base import Teacher
+from teacher.space import TaskSpace
 
 try:
     from threadpoolctl import threadpool_limits
@@ -118,18 +107,11 @@ ABLATION: list[tuple[str, str, dict[str, Any]]] = [
 
 
 def build_teacher(name: str, space: TaskSpace, seed: int, **params: Any) -> Teacher:
-    """The teacher ``name`` (defaults unless ``params``); alp-gmm+ falls back to a direct
-    import while it is not registered, the oracle gets toy-scale settings."""
+    """The teacher ``name`` (defaults unless ``params``); the oracle gets toy-scale
+    settings."""
     if name == "oracle":
         params = {"threshold": 0.75, "start": tuple(0.0 for _ in range(space.dim)), **params}
-    try:
-        return make_teacher(name, space, random_state=seed, **params)
-    except InvalidParameterError:
-        if name != "alp-gmm+":
-            raise
-        from teacher.alpgmm_plus import ALPGMMPlus
-
-        return ALPGMMPlus(space, random_state=seed, **params)
+    return make_teacher(name, space, random_state=seed, **params)
 
 
 @dataclass
