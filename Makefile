@@ -7,7 +7,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: setup test lint typecheck layers pytest contract postgres-binaries demo bench bench-teachers bench-envs bench-server bench-students bench-faults clean
+.PHONY: setup test lint typecheck layers pytest contract postgres-binaries browser-binaries screenshots demo bench bench-teachers bench-envs bench-server bench-students bench-dashboard bench-faults clean
 
 setup: $(STAMP)
 
@@ -28,7 +28,7 @@ typecheck: setup
 layers: setup
 	$(BIN)/lint-imports
 
-pytest: setup postgres-binaries
+pytest: setup postgres-binaries browser-binaries
 	$(BIN)/python -m pytest -q -ra
 
 # The HTTP contract alone: schemathesis against a live server (also part of `make pytest`).
@@ -44,12 +44,26 @@ postgres-binaries:
 	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }; }; } || \
 	echo "No PostgreSQL server binaries: the PostgreSQL store tests will be skipped."
 
+# The dashboard's browser tests drive Debian's Chromium through its chromedriver (never a
+# downloaded browser or driver); install them like PostgreSQL, else those tests are skipped.
+browser-binaries:
+	@{ [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; } || \
+	{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }; }; } || \
+	echo "No Chromium: the dashboard's browser tests will be skipped."
+
+# Refresh the dashboard screenshots and the comparison figure shown in the README and docs.
+screenshots: setup browser-binaries
+	CURRICULUM_SCREENSHOTS=docs/img CURRICULUM_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q -m browser tests/server/test_dashboard_browser.py
+	$(BIN)/python -m benchmarks.compare_figure
+
 test: lint typecheck layers pytest
 
 demo: setup
 	$(BIN)/curriculum demo
 
-bench: bench-teachers bench-envs bench-server bench-students
+bench: bench-teachers bench-envs bench-server bench-students bench-dashboard
 
 bench-teachers: setup
 	$(BIN)/python -m benchmarks.bench_teachers
@@ -64,6 +78,9 @@ bench-server: setup
 
 bench-students: setup
 	$(BIN)/python -m benchmarks.bench_students
+
+bench-dashboard: setup browser-binaries
+	$(BIN)/python -m benchmarks.bench_dashboard
 
 # Fault injection (SIGKILLs, cut PostgreSQL connections, database outages) and a 10-minute
 # soak; not part of `make bench` (about 15 minutes).

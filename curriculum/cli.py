@@ -9,6 +9,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from curriculum.compare_cmd import compare
 from curriculum.serve_cmd import serve
 
 app = typer.Typer(
@@ -17,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("serve")(serve)
+app.command("compare")(compare)
 
 
 def _fail(message: str) -> NoReturn:
@@ -160,7 +162,7 @@ def demo(
 @app.command()
 def replay(
     log: Annotated[Path, typer.Argument(help="A JSON-lines or Parquet event log.")],
-    out: Annotated[Path, typer.Option(help="Directory for the PNG files.")] = Path("plots"),
+    out: Annotated[Path, typer.Option(help="Directory for the figures.")] = Path("plots"),
     dims: Annotated[
         str | None, typer.Option(help="Two parameters to plot, e.g. x0,x1.")
     ] = None,
@@ -168,8 +170,12 @@ def replay(
     lenient: Annotated[
         bool, typer.Option(help="Load the valid part before a bad line instead of failing.")
     ] = False,
+    fmt: Annotated[str, typer.Option("--format", help="Comma-separated: png, pdf, svg.")] = (
+        "png"
+    ),
+    dpi: Annotated[int, typer.Option(help="Resolution of PNG output.")] = 100,
 ) -> None:
-    """Replay a curriculum log and write every plot as a PNG file."""
+    """Replay a curriculum log and write every plot (PNG, PDF or SVG) and a GIF."""
     from curriculum.replay_cmd import replay_command
     from teacher import TeacherError
 
@@ -180,7 +186,8 @@ def replay(
             _fail(f"--dims must be two parameter names like x0,x1, got {dims!r}")
         pair = (parts[0], parts[1])
     try:
-        replay_command(str(log), str(out), pair, gif, strict=not lenient, echo=typer.echo)
+        replay_command(str(log), str(out), pair, gif, strict=not lenient, echo=typer.echo,
+                       formats=fmt, dpi=dpi)
     except (TeacherError, RuntimeError, OSError) as exc:
         _fail(str(exc))
 

@@ -1,4 +1,5 @@
-"""``curriculum replay LOG --out DIR``: every plot of a curriculum log as files.
+"""``curriculum replay LOG --out DIR``: every plot of a curriculum log as files (PNG, PDF,
+SVG).
 
 Kept apart from the CLI module so that pandas and matplotlib load only when the command
 runs (``teacher.analysis`` is imported inside the function).
@@ -19,10 +20,13 @@ def replay_command(
     *,
     strict: bool = True,
     echo: Callable[[str], None] = print,
+    formats: str = "png",
+    dpi: int = 100,
 ) -> list[Path]:
     """Load the JSON-lines or Parquet log at ``log``, print a summary, and write every plot
-    that has data into ``out`` (PNG files, plus ``curriculum.gif`` unless ``gif`` is
-    False). dims: the two parameters to plot (default: the first two).
+    that has data into ``out`` (in each of ``formats``, comma-separated png, pdf, svg, at
+    ``dpi``; plus ``curriculum.gif`` unless ``gif`` is False). dims: the two parameters to
+    plot (default: the first two).
 
     Returns the files written. A malformed log raises :class:`teacher.EventLogError`
     (naming the file, line and problem); strict=False loads the valid part before the
@@ -56,7 +60,7 @@ def replay_command(
     if cl.replay_error is not None:
         echo(f"  warning: exact replay stopped early ({cl.replay_error}); ALP is partial")
     skipped = skipped_plots(cl)
-    paths = save_all_plots(cl, out, dims=dims, gif=gif)
+    paths = save_all_plots(cl, out, dims=dims, gif=gif, formats=formats, dpi=dpi)
     for p in paths:
         echo(f"  wrote {p}")
     for name, why in skipped.items():

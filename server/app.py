@@ -25,6 +25,8 @@ from server.routes import curricula, episodes, events, ops
 from server.service import CurriculumService
 from server.settings import Settings, get_settings
 from server.store import EventStore, open_store, sqlite_path
+from server.ui import PUBLIC_PATHS as UI_PUBLIC_PATHS
+from server.ui import router as ui_router
 
 __all__ = ["create_app", "check_store_location"]
 
@@ -120,12 +122,13 @@ def create_app(settings: Settings | None = None, store: EventStore | None = None
     ours = [r for router in (episodes.router, curricula.router, events.router, ops.router)
             for r in router.routes]
     app.router.routes[:0] = ours
+    app.include_router(ui_router)  # the dashboard at /ui (not in the OpenAPI document)
     install_openapi(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.api_token is not None:
         app.add_middleware(
             TokenAuthMiddleware, token=settings.api_token.get_secret_value(),
-            open_paths=OPEN_PATHS,
+            open_paths=OPEN_PATHS | UI_PUBLIC_PATHS,
         )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

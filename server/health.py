@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 import threading
 import time
@@ -18,14 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from server.errors import StoreError
+from server.errors import StoreError, UnavailableError
 from server.loading import Loaded, load_curriculum
 from server.store import CorruptLogError, CurriculumRecord, EventStore
 from server.writer import Writer
 from teacher import TeacherError
 
-__all__ = ["FailedCurriculum", "Health", "LOAD_ERRORS", "StoreProbe", "chain_sigterm",
-           "load_checked"]
+__all__ = ["FailedCurriculum", "FailedCurricula", "Health", "LOAD_ERRORS", "StoreProbe",
+           "chain_sigterm", "load_checked"]
+
+log = logging.getLogger(__name__)
 
 #: /healthz probes the store with a tiny write when its last write is older than this
 PROBE_AFTER_S = 1.0
@@ -41,6 +44,44 @@ class FailedCurriculum:
     id: str
     name: str
     reason: str
+
+
+class FailedCurricula:
+    """The stored curricula this server left out because their history is unusable, by
+    id; their requests, and creating another curriculum under one of their names, are
+    refused (503) naming them."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, FailedCurriculum] = {}
+
+    def add(self, cid: str, name: str, exc: BaseException) -> None:
+        reason = f"{type(exc).__name__}: {exc}"
+        self._by_id[cid] = FailedCurriculum(cid, name, reason)
+        log.error("curriculum %s (%s) cannot be served and is left out; the others serve: "
+                  "%s", cid, name, reason)
+
+    def all(self) -> list[FailedCurriculum]:
+        return list(self._by_id.values())
+
+    def refusal(self, cid: str) -> UnavailableError | None:
+        """The error for a request to ``cid``, if it is a failed curriculum."""
+        failed = self._by_id.get(cid)
+        if failed is None:
+            return None
+        return UnavailableError(
+            f"curriculum_id {cid!r} ({failed.name!r}): its stored history could not be "
+            f"loaded, so it is not served ({failed.reason})"
+        )
+
+    def name_refusal(self, name: str) -> UnavailableError | None:
+        """The error for creating a curriculum named like a failed one, if any."""
+        for failed in self._by_id.values():
+            if failed.name == name:
+                return UnavailableError(
+                    f"name: {name!r} belongs to stored curriculum {failed.id!r}, which could "
+                    "not be loaded (see /healthz); choose another name"
+                )
+        return None
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from server.errors import (
 from server.fitting import FitRunner, FitScheduler
 from server.health import (
     LOAD_ERRORS,
+    FailedCurricula,
     FailedCurriculum,
     Health,
     StoreProbe,
@@ -89,7 +90,7 @@ class CurriculumService:
         self._writer: Writer | None = None
         self._stopping = False
         self._draining = False  # SIGTERM: followed streams end, requests still served
-        self._failed: dict[str, FailedCurriculum] = {}
+        self._failed = FailedCurricula()
         self._store_probe = StoreProbe(store)
         self._verifier: asyncio.Task[None] | None = None
 
@@ -112,7 +113,7 @@ class CurriculumService:
             try:
                 loaded = await asyncio.to_thread(load_checked, self.store, rec)
             except LOAD_ERRORS as exc:
-                self._fail(rec.id, rec.name, exc)
+                self._failed.add(rec.id, rec.name, exc)
                 continue
             cur = loaded.curriculum
             live = LiveCurriculum(rec.id, rec.name, rec.created, cur,
@@ -141,22 +142,16 @@ class CurriculumService:
 
     def _take_out(self, live: LiveCurriculum, exc: BaseException) -> None:
         """Stop serving ``live`` (its stored history is unusable); the others go on."""
-        self._fail(live.id, live.name, exc)
+        self._failed.add(live.id, live.name, exc)
         self._live.pop(live.id, None)
         self._by_name.pop(live.name, None)
         live.deleted = True
         live.notify()
 
-    def _fail(self, cid: str, name: str, exc: BaseException) -> None:
-        reason = f"{type(exc).__name__}: {exc}"
-        self._failed[cid] = FailedCurriculum(cid, name, reason)
-        log.error("curriculum %s (%s) cannot be served and is left out; the others serve: %s",
-                  cid, name, reason)
-
     @property
     def failed(self) -> list[FailedCurriculum]:
         """Stored curricula that failed to load (oldest first)."""
-        return list(self._failed.values())
+        return self._failed.all()
 
     def watch_sigterm(self) -> None:
         """On SIGTERM, end followed event streams at once (cleanly, between events)
@@ -205,12 +200,9 @@ class CurriculumService:
     def get(self, curriculum_id: str) -> LiveCurriculum:
         live = self._live.get(curriculum_id)
         if live is None:
-            failed = self._failed.get(curriculum_id)
-            if failed is not None:
-                raise UnavailableError(
-                    f"curriculum_id {curriculum_id!r} ({failed.name!r}): its stored history "
-                    f"could not be loaded, so it is not served ({failed.reason})"
-                )
+            refusal = self._failed.refusal(curriculum_id)
+            if refusal is not None:
+                raise refusal
             raise CurriculumNotFoundError(f"curriculum_id {curriculum_id!r}: no such curriculum")
         return live
 
@@ -238,12 +230,9 @@ class CurriculumService:
         config = build_config(spec)
         writer = self.writer
         async with self._names_lock:
-            taken = [f for f in self._failed.values() if f.name == config.name]
-            if taken:
-                raise UnavailableError(
-                    f"name: {config.name!r} belongs to stored curriculum {taken[0].id!r}, "
-                    "which could not be loaded (see /healthz); choose another name"
-                )
+            refusal = self._failed.name_refusal(config.name)
+            if refusal is not None:
+                raise refusal
             existing = self._by_name.get(config.name)
             if existing is not None:
                 live = self._live[existing]
@@ -373,10 +362,7 @@ class CurriculumService:
             loaded = await asyncio.to_thread(load_checked, self.store, records[0])
         except LOAD_ERRORS as exc:
             self._take_out(live, exc)
-            raise UnavailableError(
-                f"curriculum_id {live.id!r} ({live.name!r}): its stored history could not "
-                f"be loaded, so it is not served ({type(exc).__name__}: {exc})"
-            ) from exc
+            raise self._failed.refusal(live.id) or UnavailableError(str(exc)) from exc
         # The store is the truth: a write whose reply was lost may have committed.
         self.writer.register(live.id, loaded.curriculum.seq)
         live.cur = loaded.curriculum

@@ -6,25 +6,25 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
-from matplotlib.colors import Colormap, Normalize, to_hex
+from matplotlib.colors import Colormap, Normalize
 from matplotlib.figure import Figure
-from matplotlib.patches import Ellipse
+from matplotlib.patches import Ellipse, Patch
+from matplotlib.text import Text
 
 from teacher.analysis._log import CurriculumLog
+from teacher.analysis._style import format_value
 from teacher.analysis.errors import AnalysisError
 
-_FIXED_COLORS = {
-    "bootstrap": "#b0b0b0", "random": "#505050", "earlier": "#c4c4c4", "oracle": "tab:blue",
-    "region": "tab:green", "mutation": "tab:red",
+# Tasks are coloured by how they were drawn, never by a component index: indices are
+# reused by every fit, so over a run the same colour would mean unrelated Gaussians.
+# Okabe & Ito colours (colour-blind safe); greys for the uniform draws.
+_ORIGIN_COLORS = {
+    "bootstrap": "#b0b0b0", "random": "#505050", "earlier": "#d0d0d0", "gaussian": "#0072b2",
+    "region": "#009e73", "mutation": "#d55e00", "oracle": "#cc79a7",
 }
-# Component colours: tab10 then its light tab20 shades, without the greys that mark
-# bootstrap and random tasks.
-_COMPONENT_COLORS = [f"C{i}" for i in (0, 1, 2, 3, 4, 5, 6, 8, 9)] + [
-    f"tab20:{i}" for i in (1, 3, 5, 7, 9, 11, 13, 17, 19)
-]
+_ORIGIN_ORDER = ("bootstrap", "random", "gaussian", "region", "mutation", "oracle")
 
 
 def as_log(obj: Any) -> CurriculumLog:
@@ -83,46 +83,34 @@ def column_of(log: CurriculumLog, name: str) -> str:
     return log.param_columns[log.param_names.index(name)]
 
 
-def origin_label(origin: str, many_components: bool) -> str:
-    kind, _, index = origin.partition(":")
-    if kind == "gaussian" and index and not many_components:
-        return f"gaussian {index}"
-    return kind
+def origin_kind(origin: str) -> str:
+    """``gaussian:3`` -> ``gaussian``: the way a task was drawn."""
+    return origin.partition(":")[0]
 
 
-def origin_color(label: str) -> str:
-    if label in _FIXED_COLORS:
-        return _FIXED_COLORS[label]
-    kind, _, index = label.partition(" ")
-    if not index.isdigit():
-        return "tab:purple"
-    color = _COMPONENT_COLORS[int(index) % len(_COMPONENT_COLORS)]
-    if color.startswith("tab20:"):
-        return to_hex(colormaps["tab20"](int(color.split(":")[1])))
-    return color
+def origin_color(kind: str) -> str:
+    return _ORIGIN_COLORS.get(kind, "#e69f00")
 
 
-def _label_order(label: str) -> tuple[int, int, str]:
-    kind, _, index = label.partition(" ")
-    rank = {"bootstrap": 0, "random": 1}.get(kind, 2)
-    return rank, int(index) if index.isdigit() else -1, label
+def _kind_order(kind: str) -> tuple[int, str]:
+    return (_ORIGIN_ORDER.index(kind) if kind in _ORIGIN_ORDER else len(_ORIGIN_ORDER), kind)
 
 
 def draw_tasks(
     ax: Axes, log: CurriculumLog, tasks: pd.DataFrame, dims: tuple[str, ...], *,
     size: float, alpha: float = 0.8, labels: bool = True,
 ) -> list[PathCollection]:
-    """Scatter ``tasks`` coloured by origin; one collection per origin label, in the
-    order bootstrap, random, gaussian 0, 1, ... In 1-D the x axis is the episode."""
-    many = tasks["component"].dropna().nunique() > 10
-    origins = tasks["origin"].map(lambda o: origin_label(o, many))
+    """Scatter ``tasks`` coloured by origin kind; one collection per kind, in the order
+    bootstrap, random, gaussian, region, mutation, oracle. In 1-D the x axis is the
+    episode."""
+    kinds = tasks["origin"].map(origin_kind)
     out = []
-    for label in sorted(origins.unique(), key=_label_order):
-        sub = tasks[origins == label]
+    for kind in sorted(kinds.unique(), key=_kind_order):
+        sub = tasks[kinds == kind]
         x = sub["episode"] if len(dims) == 1 else sub[column_of(log, dims[0])]
         y = sub[column_of(log, dims[-1])]
-        out.append(ax.scatter(x, y, s=size, alpha=alpha, color=origin_color(label),
-                              edgecolors="none", label=f"{label} ({len(sub)})" if labels else None))
+        out.append(ax.scatter(x, y, s=size, alpha=alpha, color=origin_color(kind),
+                              edgecolors="none", label=f"{kind} ({len(sub)})" if labels else None))
     return out
 
 
@@ -146,7 +134,9 @@ def draw_gmm(
     cmap: Colormap, norm: Normalize, n_std: float = 2.0, annotate: bool = True,
 ) -> list[Ellipse]:
     """One ellipse per Gaussian (``n_std`` standard deviations of the chosen two
-    coordinates), filled with its ALP's colour and annotated with the ALP."""
+    coordinates), filled with its ALP's colour and, with ``annotate``, labelled with its
+    component index (:func:`place_labels` then moves the labels apart; the ALP values go
+    in a legend, see :func:`gmm_legend`)."""
     idx = log.resolve_fit(fit_index)
     comps = log.fit_components[log.fit_components["fit_index"] == idx]
     cov = log.covariance(idx, dims=dims)
@@ -162,9 +152,14 @@ def draw_gmm(
         ax.plot(*mean, "+", color="black", ms=6, mew=1)  # visible even when the ellipse is thin
         out.append(e)
         if annotate:
-            ax.annotate(f"{alp:.3g}", mean, xytext=(3, 3), textcoords="offset points",
-                        ha="left", va="bottom", fontsize=8, annotation_clip=True,
-                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.75})
+            ann = ax.annotate(str(row.component), mean, xytext=(3, 3),
+                              textcoords="offset points", fontsize=8, ha="center",
+                              va="center", annotation_clip=False,
+                              bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.8,
+                                    "lw": 0.5},
+                              arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "0.3",
+                                          "shrinkA": 0, "shrinkB": 0})
+            ann.set_in_layout(False)
     return out
 
 
@@ -191,3 +186,45 @@ def interest_label(log: CurriculumLog) -> str:
     if log.config.teacher == "covar-gmm":
         return "component competence trend"
     return "component ALP"
+
+
+def gmm_legend(ax: Axes, log: CurriculumLog, fit_index: int, *, cmap: Colormap,
+               norm: Normalize) -> None:
+    """A table beside the axes: each component's index, ALP at its real magnitude (a
+    near-zero ALP prints as ``1.46e-25``, not ``1.46``) and weight."""
+    idx = log.resolve_fit(fit_index)
+    comps = log.fit_components[log.fit_components["fit_index"] == idx]
+    handles = [Patch(facecolor=cmap(norm(float(r.alp))), alpha=0.6,
+                     label=f"{r.component}: {format_value(float(r.alp))}  (w {r.weight:.2f})")
+               for r in comps.itertuples(index=False)]
+    ax.legend(handles=handles, title=f"{interest_label(log)} (weight)", fontsize=7,
+              title_fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0,
+              frameon=False)
+
+
+# Offsets (points) tried in turn for a label, nearest first.
+_RINGS = [(r * np.cos(a), r * np.sin(a)) for r in (0, 9, 16, 24, 34, 46, 60)
+          for a in np.linspace(0, 2 * np.pi, 12, endpoint=False)]
+
+
+def place_labels(fig: Figure, texts: list[Any]) -> None:
+    """Move annotation labels so that no two overlap (greedy: each takes the nearest
+    free offset around its anchor). The figure's layout is computed first, once, so the
+    positions hold when it is saved; call it after everything else is drawn."""
+    if not texts:
+        return
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()  # type: ignore[attr-defined]
+    placed: list[Any] = []
+    for t in texts:
+        for dx, dy in _RINGS:
+            t.xyann = (dx, dy)
+            box = label_extent(t, renderer).expanded(1.1, 1.1)
+            if not any(box.overlaps(b) for b in placed):
+                break
+        placed.append(label_extent(t, renderer).expanded(1.1, 1.1))
+
+
+def label_extent(t: Any, renderer: Any) -> Any:
+    """The display box of a label's text, without the line to its anchor."""
+    return Text.get_window_extent(t, renderer)

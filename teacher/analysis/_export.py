@@ -1,8 +1,9 @@
-"""Files from a log: an animated GIF of the curriculum and every plot as PNG."""
+"""Files from a log: an animated GIF of the curriculum and every plot (PNG, PDF, SVG)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,12 @@ from teacher.analysis._draw import (
     fit_dims,
     interest_label,
     param_dims,
+    place_labels,
     set_limits,
 )
 from teacher.analysis._log import CurriculumLog
 from teacher.analysis._plots import plot_alp, plot_gmm, plot_mastery, plot_tasks
+from teacher.analysis._style import check_dpi, check_formats, save_figure
 from teacher.analysis.errors import AnalysisError
 
 __all__ = ["animate_curriculum", "save_all_plots", "skipped_plots"]
@@ -114,29 +117,33 @@ def skipped_plots(log: Any) -> dict[str, str]:
 def save_all_plots(
     log: Any, out_dir: str | os.PathLike[str], *, dims: tuple[str, str] | None = None,
     gif: bool = True, dpi: int = 100, max_fits: int = 9,
+    formats: str | Sequence[str] = ("png",),
 ) -> list[Path]:
-    """Write every plot that has data: tasks.png, gmm.png (last fit), gmm_fits.png (up to
-    ``max_fits`` fits spread over the run), alp.png, mastery.png and curriculum.gif.
-    Creates ``out_dir``; returns the files written (see :func:`skipped_plots`)."""
+    """Write every plot that has data, in each of ``formats`` (png, pdf, svg) at ``dpi``:
+    tasks (coloured by episode), tasks_origin (by how each was drawn), gmm (last fit),
+    gmm_fits (up to ``max_fits`` fits spread over the run), alp, mastery, and
+    curriculum.gif. Creates ``out_dir``; returns the files written (see
+    :func:`skipped_plots`)."""
     log = as_log(log)
+    formats, dpi = check_formats(formats), check_dpi(dpi)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     skip = skipped_plots(log)
     written: list[Path] = []
 
     def save(name: str, fig: Figure) -> None:
-        fig.savefig(out / name, dpi=dpi)
-        written.append(out / name)
+        written.extend(save_figure(fig, out, name, formats, dpi))
 
     if "tasks.png" not in skip:
-        save("tasks.png", plot_tasks(log, dims=dims))
+        save("tasks", plot_tasks(log, dims=dims, color_by="episode"))
+        save("tasks_origin", plot_tasks(log, dims=dims))
     if "gmm.png" not in skip:
-        save("gmm.png", plot_gmm(log, -1, dims=dims))
-        save("gmm_fits.png", _gmm_grid(log, dims, max_fits))
+        save("gmm", plot_gmm(log, -1, dims=dims))
+        save("gmm_fits", _gmm_grid(log, dims, max_fits))
     if "alp.png" not in skip:
-        save("alp.png", plot_alp(log))
+        save("alp", plot_alp(log))
     if "mastery.png" not in skip:
-        save("mastery.png", plot_mastery(log))
+        save("mastery", plot_mastery(log))
     if gif and "curriculum.gif" not in skip:
         written.append(animate_curriculum(log, out / "curriculum.gif", dims=dims))
     return written
@@ -148,11 +155,13 @@ def _gmm_grid(log: CurriculumLog, dims: tuple[str, str] | None, max_fits: int) -
     chosen = [int(indices[int(i)]) for i in pick]
     cols = min(3, len(chosen))
     rows = -(-len(chosen) // cols)
-    fig = Figure(figsize=(4.0 * cols, 3.6 * rows), layout="constrained")
+    fig = Figure(figsize=(5.2 * cols, 3.6 * rows), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax, idx in zip(axes, chosen, strict=False):
-        plot_gmm(log, idx, dims=dims, ax=ax, colorbar=False)
+        plot_gmm(log, idx, dims=dims, ax=ax, colorbar=False, place=False)
         ax.title.set_fontsize(9)
     for ax in axes[len(chosen):]:
         ax.set_visible(False)
+    # every legend is in place now: one layout, final label positions
+    place_labels(fig, [t for ax in axes[:len(chosen)] for t in ax.texts])
     return fig

@@ -18,7 +18,7 @@ from teacher.errors import EventLogError, TeacherError
 from teacher.events import CurriculumConfig, Event, FitEvent, read_jsonl
 from teacher.space import TaskSpace
 
-__all__ = ["CurriculumLog", "load_log"]
+__all__ = ["CurriculumLog", "load_log", "read_log_events"]
 
 _PARQUET_MAGIC = b"PAR1"
 _PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -199,17 +199,8 @@ def load_log(path: str | os.PathLike[str], *, strict: bool = True) -> Curriculum
     """
     p = Path(path)
     try:
-        with open(p, "rb") as fh:
-            head = fh.read(4)
-    except OSError as exc:
-        raise EventLogError(f"{p}: cannot read the log: {exc.strerror or exc}") from None
-    is_parquet = head == _PARQUET_MAGIC or p.suffix.lower() in _PARQUET_SUFFIXES
-    try:
-        events = events_from_parquet(p) if is_parquet else read_jsonl(p)
-    except EventLogError as exc:
-        error = exc if is_parquet else EventLogError(
-            f"{p}: {exc}", line=exc.line, valid_events=exc.valid_events
-        )
+        events = read_log_events(p)
+    except EventLogError as error:
         if strict or not error.valid_events:
             raise error from None
         warnings.warn(
@@ -217,6 +208,26 @@ def load_log(path: str | os.PathLike[str], *, strict: bool = True) -> Curriculum
             EventLogWarning, stacklevel=2,
         )
         return CurriculumLog.from_events(error.valid_events, source=str(p), error=error)
+    return CurriculumLog.from_events(events, source=str(p))
+
+
+def read_log_events(path: str | os.PathLike[str]) -> list[Event]:
+    """The typed events of a JSON-lines or Parquet log file, without building tables or
+    replaying the teacher. Raises :class:`teacher.EventLogError` naming the file (and the
+    line, for JSON lines) on a malformed or unreadable log."""
+    p = Path(path)
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(4)
+    except OSError as exc:
+        raise EventLogError(f"{p}: cannot read the log: {exc.strerror or exc}") from None
+    is_parquet = head == _PARQUET_MAGIC or p.suffix.lower() in _PARQUET_SUFFIXES
+    try:
+        return events_from_parquet(p) if is_parquet else read_jsonl(p)
+    except EventLogError as exc:
+        if is_parquet:
+            raise
+        raise EventLogError(f"{p}: {exc}", line=exc.line,
+                            valid_events=exc.valid_events) from None
     except UnicodeDecodeError as exc:
         raise EventLogError(f"{p}: not a text JSON-lines log nor Parquet: {exc}") from None
-    return CurriculumLog.from_events(events, source=str(p))

@@ -19,9 +19,11 @@ from teacher.analysis._draw import (
     draw_gmm,
     draw_tasks,
     fit_dims,
+    gmm_legend,
     interest_label,
     new_axes,
     param_dims,
+    place_labels,
     set_limits,
 )
 from teacher.analysis.errors import AnalysisError
@@ -36,8 +38,9 @@ def plot_tasks(
 ) -> Figure:
     """Sampled tasks in two chosen parameters (in 1-D: parameter over episodes).
 
-    color_by: ``"origin"`` (bootstrap, random, gaussian <i> — the component index within
-    the fit active when the task was sampled) or ``"episode"`` (time, as a colour bar).
+    color_by: ``"origin"`` (how each task was drawn: bootstrap, random, gaussian, region,
+    mutation, oracle; never the component index, which every fit reuses) or
+    ``"episode"`` (time, as a colour bar).
     episodes: (start, stop) keeps the tasks issued after ``start`` and up to ``stop``
     results.
     """
@@ -59,7 +62,7 @@ def plot_tasks(
     elif color_by == "episode":
         x = tasks["episode"] if one_d else tasks[column_of(log, dims[0])]
         sc = ax.scatter(x, tasks[column_of(log, dims[-1])], c=tasks["episode"], s=s,
-                        cmap="viridis", edgecolors="none")
+                        cmap="cividis", edgecolors="none")
         fig.colorbar(sc, ax=ax, label="episode")
     else:
         raise AnalysisError(f"color_by must be 'origin' or 'episode', got {color_by!r}")
@@ -71,13 +74,16 @@ def plot_tasks(
 def plot_gmm(
     log: Any, fit_index: int = -1, *, dims: tuple[str, str] | None = None,
     ax: Axes | None = None, n_std: float = 2.0, show_data: bool = True,
-    colorbar: bool = True, cmap: str = "viridis",
+    colorbar: bool = True, cmap: str = "viridis", legend: bool = True, place: bool = True,
 ) -> Figure:
     """The Gaussians of one fit as ``n_std``-sigma ellipses over two coordinates (task
-    parameters, or e.g. ``("x0", "alp")``), coloured and annotated with each
-    component's ALP. fit_index: the logged index (1, 2, ...) or negative from the last.
+    parameters, or e.g. ``("x0", "alp")``), coloured by each component's ALP and
+    labelled with its index (labels never overlap); ``legend`` lists each component's
+    ALP at its real magnitude and its weight beside the axes. fit_index: the logged
+    index (1, 2, ...) or negative from the last.
     show_data: the episodes since the previous fit (the fitted window for ALP-GMM),
-    coloured by their ALP on the same scale."""
+    coloured by their ALP on the same scale. place=False leaves the index labels where
+    they are (call :func:`place_labels` once the whole figure is drawn)."""
     log = as_log(log)
     idx = log.resolve_fit(fit_index)
     d = fit_dims(log, dims)
@@ -97,8 +103,13 @@ def plot_gmm(
     ax.autoscale_view()
     set_limits(ax, log, d, episode_x=False)
     if colorbar:
-        fig.colorbar(ScalarMappable(norm=norm, cmap=cm), ax=ax, label=interest_label(log))
+        fig.colorbar(ScalarMappable(norm=norm, cmap=cm), ax=ax, label=interest_label(log),
+                     location="left" if legend else "right")
+    if legend:
+        gmm_legend(ax, log, idx, cmap=cm, norm=norm)
     ax.set_title(f"fit {idx} at episode {int(fit['episode'])}: k={int(fit['k'])}")
+    if place:
+        place_labels(fig, list(ax.texts))
     return fig
 
 

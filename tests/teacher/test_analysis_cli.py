@@ -18,7 +18,7 @@ def test_replay_command_writes_every_plot_and_a_summary(toy_run, tmp_path):
     said: list[str] = []
     paths = replay_command(str(toy_run.path), str(tmp_path / "out"), gif=False, echo=said.append)
     assert sorted(p.name for p in paths) == ["alp.png", "gmm.png", "gmm_fits.png",
-                                            "mastery.png", "tasks.png"]
+                                            "mastery.png", "tasks.png", "tasks_origin.png"]
     assert all(p.stat().st_size > 1000 for p in paths)
     kinds = [e.type for e in toy_run.events]
     assert said[1] == (f"  {len(kinds)} events: {kinds.count('task')} tasks, "

@@ -44,8 +44,7 @@ def test_plot_tasks_one_collection_per_origin(log):
     fig = plot_tasks(log)
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
-    groups = {o if not o.startswith("gaussian") else o.replace(":", " ")
-              for o in log.tasks["origin"]}
+    groups = {o.partition(":")[0] for o in log.tasks["origin"]}
     cols = [c for c in ax.collections if isinstance(c, PathCollection)]
     assert len(cols) == len(groups)
     assert sum(len(c.get_offsets()) for c in cols) == len(log.tasks)
@@ -128,12 +127,12 @@ def test_missing_data_is_a_clear_error(random_log):
 def test_save_all_plots_writes_every_file(log, random_log, tmp_path):
     paths = save_all_plots(log, tmp_path / "out")
     names = [p.name for p in paths]
-    assert names == ["tasks.png", "gmm.png", "gmm_fits.png", "alp.png", "mastery.png",
-                     "curriculum.gif"]
+    assert names == ["tasks.png", "tasks_origin.png", "gmm.png", "gmm_fits.png", "alp.png",
+                     "mastery.png", "curriculum.gif"]
     for p in paths[:-1]:
         assert p.read_bytes()[:8] == PNG
     few = save_all_plots(random_log, tmp_path / "few", gif=False)
-    assert [p.name for p in few] == ["tasks.png"]
+    assert [p.name for p in few] == ["tasks.png", "tasks_origin.png"]
 
 
 def test_animate_writes_a_gif(log, tmp_path):
