@@ -390,13 +390,13 @@ class CurriculumService:
         """Every durable event after ``after`` (for exports)."""
         return await logstream.read_all(self.store, self.get(curriculum_id), after)
 
-    async def stream_log(
+    def stream_log(
         self, curriculum_id: str, *, after: int = 0, follow: bool = False
     ) -> AsyncIterator[bytes]:
         """JSON lines of the durable events after ``after``; with ``follow`` the stream
         stays open and yields new events as they become durable (an empty line after
         ``heartbeat_s`` of silence), until the curriculum is deleted or the server stops
-        (SIGTERM included)."""
+        (SIGTERM included). An unknown curriculum raises here, before any byte is sent."""
         return logstream.stream(
             self.store, self.get(curriculum_id), after, follow=follow,
             heartbeat_s=self.heartbeat_s,
