@@ -22,12 +22,9 @@ __all__ = [
 
 
 def config_out(config: CurriculumConfig) -> CurriculumConfigOut:
-    j = config.to_json()
-    return CurriculumConfigOut(
-        teacher=j["teacher"], space=j["space"], teacher_params=j["teacher_params"],
-        seed=j["seed"], reward_bounds=j["reward_bounds"],
-        mastery_threshold=j["mastery_threshold"], environment=j["environment"],
-    )
+    """The configuration's JSON form, read into the response model (fields it does not
+    declare, such as the name, are left out)."""
+    return CurriculumConfigOut.model_validate(config.to_json())
 
 
 def _gmm(live: LiveCurriculum) -> GMMSummary | None:
