@@ -7,7 +7,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: setup test lint typecheck layers pytest contract postgres-binaries browser-binaries screenshots demo bench bench-teachers bench-envs bench-server bench-students bench-dashboard bench-faults clean
+.PHONY: setup test lint typecheck layers pytest contract postgres-binaries browser-binaries screenshots demo bench bench-teachers bench-envs bench-server bench-students bench-dashboard bench-faults bench-client clean
 
 setup: $(STAMP)
 
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lint: setup
-	$(BIN)/ruff check teacher envs server students curriculum tests benchmarks
+	$(BIN)/ruff check teacher envs server students curriculum tests benchmarks examples
 
 typecheck: setup
 	$(BIN)/mypy
@@ -63,7 +63,7 @@ test: lint typecheck layers pytest
 demo: setup
 	$(BIN)/curriculum demo
 
-bench: bench-teachers bench-envs bench-server bench-students bench-dashboard
+bench: bench-teachers bench-envs bench-server bench-students bench-dashboard bench-client
 
 bench-teachers: setup
 	$(BIN)/python -m benchmarks.bench_teachers
@@ -86,6 +86,9 @@ bench-dashboard: setup browser-binaries
 # soak; not part of `make bench` (about 15 minutes).
 bench-faults: setup
 	$(BIN)/python -m benchmarks.bench_faults
+
+bench-client: setup
+	$(BIN)/python -m benchmarks.bench_client
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

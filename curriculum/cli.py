@@ -56,14 +56,20 @@ def student(
     env: Annotated[str, typer.Option(help="Environment id.")] = "StumpTracks-v1",
     walker: Annotated[str, typer.Option(help="default, short or quadruped.")] = "default",
     algo: Annotated[str, typer.Option(help="ppo, sac or td3.")] = "ppo",
-    steps: Annotated[int, typer.Option(help="Environment steps to train.")] = 100_000,
-    n_envs: Annotated[int, typer.Option(help="Parallel environments (SubprocVecEnv).")] = 1,
+    steps: Annotated[
+        int | None, typer.Option(help="Environment steps to train (default 100000).")
+    ] = None,
+    n_envs: Annotated[
+        int | None, typer.Option(help="Parallel environments (SubprocVecEnv; default 1).")
+    ] = None,
     seed: Annotated[int, typer.Option(help="The worker's seed.")] = 0,
     run_dir: Annotated[Path, typer.Option(help="Checkpoints, logs, summary.")] = Path(
         "runs/student"
     ),
     eval_every: Annotated[int, typer.Option(help="Steps between evaluations (0: at end).")] = 0,
-    eval_set: Annotated[str, typer.Option(help="Test set name.")] = "paper50",
+    eval_set: Annotated[
+        str | None, typer.Option(help="Test set: paper50, grid100 or uniform<N>.")
+    ] = None,
     eval_subset: Annotated[int | None, typer.Option(help="Evaluate the first N tasks.")] = None,
     eval_max_steps: Annotated[int | None, typer.Option(help="Cap test episodes.")] = None,
     checkpoint_every: Annotated[int, typer.Option(help="Steps between checkpoints.")] = 0,
@@ -74,22 +80,64 @@ def student(
     resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint.")] = False,
     paper_sac: Annotated[bool, typer.Option(help="The paper's SAC hyper-parameters.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    task_param: Annotated[list[str] | None, typer.Option(
+        help="Task space of another env: name=low:high (repeat), e.g. length=0.2:2.0.")
+    ] = None,
+    task_mode: Annotated[str, typer.Option(
+        help="How --task-param values are applied: attributes or kwargs (rebuild).")
+    ] = "attributes",
+    mastery_threshold: Annotated[float | None, typer.Option(
+        help="Return above which a test task is mastered (default: the env's).")
+    ] = None,
+    reward_bounds: Annotated[str | None, typer.Option(
+        help="low:high returns map to [0, 1] for the teacher (default: env's, or raw).")
+    ] = None,
+    task_in_obs: Annotated[bool, typer.Option(
+        help="Append the normalised task to the observation.")
+    ] = False,
+    hyperparams: Annotated[Path | None, typer.Option(
+        help="RL Zoo hyper-parameter YAML (the section named after --env).")
+    ] = None,
+    algo_kwargs: Annotated[list[str] | None, typer.Option(
+        help="SB3 hyper-parameter key=value (repeat; overrides the file).")
+    ] = None,
+    preset: Annotated[str | None, typer.Option(
+        help="rlzoo-bipedalwalker-ppo or rlzoo-bipedalwalker-sac.")
+    ] = None,
+    tensorboard: Annotated[bool, typer.Option(
+        help="TensorBoard event files in RUN_DIR/tensorboard.")
+    ] = True,
+    wandb_project: Annotated[str | None, typer.Option(
+        help="Also log to this Weights & Biases project.")
+    ] = None,
 ) -> None:
     """Train one SB3 worker on tasks chosen by the teacher."""
+    from curriculum import _student_opts as opts
     from curriculum._local import local_server
-    from students import StudentConfig, StudentError, paper_sac_kwargs, run_student
+    from students import StudentConfig, StudentError, run_student
     from teacher import TeacherError
 
     if local and server:
         _fail("--local starts its own server: do not also pass --server")
+    try:
+        hp = opts.hyperparams(algo=algo, env=env, paper_sac=paper_sac, preset=preset,
+                              file=hyperparams, algo_kwargs=algo_kwargs)
+        space = opts.task_space(task_param)
+        bounds = opts.parse_bounds(reward_bounds, "--reward-bounds")
+    except ValueError as exc:
+        _fail(str(exc))
     cfg = StudentConfig(
         server=server, curriculum=curriculum, teacher=teacher, teacher_seed=teacher_seed,
         teacher_params=_parse_params(teacher_param), env_id=env, walker=walker, algo=algo,
-        steps=steps, n_envs=n_envs, seed=seed, run_dir=run_dir, eval_every=eval_every,
+        steps=steps or hp.n_timesteps or 100_000, n_envs=n_envs or hp.n_envs or 1,
+        seed=seed, run_dir=run_dir, eval_every=eval_every,
         eval_set=eval_set, eval_subset=eval_subset, eval_max_steps=eval_max_steps,
         checkpoint_every=checkpoint_every, token=token, resume=resume,
         max_episode_steps=max_episode_steps, max_seconds=max_seconds, progress=progress,
-        algo_kwargs=paper_sac_kwargs() if paper_sac else {},
+        algo_kwargs=hp.algo_kwargs, normalize=hp.normalize, action_noise=hp.noise,
+        task_params=space, task_mode=task_mode, mastery_threshold=mastery_threshold,
+        reward_bounds=bounds, task_in_obs=task_in_obs, tensorboard=tensorboard,
+        wandb_project=wandb_project,
     )
     try:
         if local:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 from dataclasses import dataclass, field
@@ -30,6 +31,15 @@ class StudentConfig:
     checkpoint_every: steps between checkpoints (0: only at the end / on stop).
     max_episode_steps: training episode cap (default: the environment's, 2000).
     max_seconds: stop cleanly (checkpoint, flush) after this much training wall time.
+    task_params / task_mode: the task space of an environment that is not one of ours
+        (name -> (low, high)) and how a task is applied (``attributes`` or ``kwargs``,
+        see ``students.taskenv``). mastery_threshold / reward_bounds / eval_set: None
+        means the environment's defaults (``students.envsetup``).
+    task_in_obs: append the normalised task to the observation.
+    tensorboard: write TensorBoard event files under ``run_dir/tensorboard``.
+    wandb_project: also log to Weights & Biases (the ``wandb`` extra).
+    normalize / action_noise: VecNormalize options (None: off) and (type, std) of the
+        action noise, from RL Zoo hyper-parameters.
     torch_threads: PyTorch intra-op threads; 1 is fastest for SB3's small MLPs on CPU
         (measured: PPO 16x faster than the default on a busy 2-core machine).
     """
@@ -47,20 +57,28 @@ class StudentConfig:
     seed: int = 0
     run_dir: Path = Path("runs/student")
     eval_every: int = 0
-    eval_set: str = "paper50"
+    eval_set: str | None = None
     eval_subset: int | None = None
     eval_max_steps: int | None = None
     checkpoint_every: int = 0
     token: str | None = None
     resume: bool = False
     max_episode_steps: int | None = None
-    reward_bounds: tuple[float, float] = (-150.0, 350.0)
+    reward_bounds: tuple[float, float] | None = None
     worker: str | None = None
     in_process: bool = False
     progress: bool = True
     torch_threads: int = 1
     max_seconds: float | None = None
     algo_kwargs: dict[str, Any] = field(default_factory=dict)
+    task_params: dict[str, tuple[float, float]] = field(default_factory=dict)
+    task_mode: str = "attributes"
+    mastery_threshold: float | None = None
+    task_in_obs: bool = False
+    tensorboard: bool = True
+    wandb_project: str | None = None
+    normalize: dict[str, Any] | None = None
+    action_noise: tuple[str, float] | None = None
 
     def __post_init__(self) -> None:
         self.run_dir = Path(self.run_dir)
@@ -93,3 +111,12 @@ class StudentConfig:
             bad("max_seconds", "a positive number", self.max_seconds)
         if not self.curriculum:
             bad("curriculum", "a non-empty name", self.curriculum)
+        if self.task_mode not in ("attributes", "kwargs"):
+            bad("task_mode", "'attributes' or 'kwargs'", self.task_mode)
+        rb = self.reward_bounds
+        if rb is not None and not (len(rb) == 2 and float(rb[0]) < float(rb[1])):
+            bad("reward_bounds", "low:high with low < high", rb)
+        if self.mastery_threshold is not None and not math.isfinite(self.mastery_threshold):
+            bad("mastery_threshold", "a finite number", self.mastery_threshold)
+        if self.wandb_project is not None and not self.wandb_project.strip():
+            bad("wandb_project", "a non-empty name", self.wandb_project)

@@ -21,12 +21,15 @@ def evaluate_mastery(
     *,
     max_steps: int | None = None,
     seed: int = 0,
+    obs_transform: Callable[[Any], Any] | None = None,
 ) -> tuple[float, np.ndarray]:
     """Run the policy deterministically once per test task.
 
     tasks: array (n, d) in canonical order (``names``). Returns (% of tasks whose return
     exceeds ``threshold``, returns array (n,)). ``max_steps`` caps each episode (quick
-    runs); by default the environment's own limit applies.
+    runs); by default the environment's own limit applies. ``obs_transform`` maps each
+    observation before the policy sees it (e.g. a training VecNormalize's
+    ``normalize_obs``).
     """
     returns = np.zeros(len(tasks))
     for i, task in enumerate(tasks):
@@ -34,7 +37,8 @@ def evaluate_mastery(
         obs, _ = env.reset(seed=seed + i, options={"task": params})
         total, steps, done = 0.0, 0, False
         while not done:
-            action, _ = model.predict(obs, deterministic=True)
+            seen = obs if obs_transform is None else obs_transform(obs)
+            action, _ = model.predict(seen, deterministic=True)
             obs, reward, terminated, truncated, _ = env.step(action)
             total += float(reward)
             steps += 1
@@ -63,6 +67,7 @@ class MasteryEvalCallback(BaseCallback):
         report: Callable[[list[dict[str, Any]]], None] | None = None,
         worker: str | None = None,
         verbose: int = 0,
+        obs_transform: Callable[[Any], Any] | None = None,
     ):
         super().__init__(verbose)
         self.make_env = make_env
@@ -74,6 +79,7 @@ class MasteryEvalCallback(BaseCallback):
         self.max_steps = max_steps
         self.report = report
         self.worker = worker
+        self.obs_transform = obs_transform
         self.history: list[tuple[int, float]] = []  # (step, mastery %)
         self.mean_returns: list[tuple[int, float]] = []  # (step, mean test return)
         self._env: gym.Env | None = None
@@ -94,7 +100,7 @@ class MasteryEvalCallback(BaseCallback):
             self._env = self.make_env()
         mastery, returns = evaluate_mastery(
             self.model, self._env, self.tasks, self.names, self.threshold,
-            max_steps=self.max_steps,
+            max_steps=self.max_steps, obs_transform=self.obs_transform,
         )
         self.history.append((self.num_timesteps, mastery))
         self.mean_returns.append((self.num_timesteps, float(returns.mean())))

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from students.client import Task, TeacherClient
-from teacher import Curriculum, JsonlWriter, ResultIn
+
+if TYPE_CHECKING:  # the teacher library is imported only by LocalTaskSource itself
+    from teacher import Curriculum, JsonlWriter
 
 __all__ = ["TaskSource", "HttpTaskSource", "LocalTaskSource"]
 
@@ -35,8 +38,12 @@ class HttpTaskSource:
     can be built in one process and used in another (SubprocVecEnv).
     """
 
-    def __init__(self, client: TeacherClient, curriculum_id: str, *, worker: str | None = None):
+    def __init__(
+        self, client: TeacherClient, curriculum_id: str, *, worker: str | None = None,
+        close_client: bool = False,
+    ):
         self.client = client
+        self.close_client = close_client  # close() also closes the client (owned)
         self.curriculum_id = curriculum_id
         self.worker = worker
         self._jobs: queue.Queue[Any] = queue.Queue()
@@ -45,6 +52,14 @@ class HttpTaskSource:
         self._error: BaseException | None = None
         self._outstanding = 0  # fetches requested and not yet taken
         self.reported = 0
+
+    @staticmethod
+    def factory(
+        url: str, curriculum_id: str, *, token: str | None = None, worker: str | None = None
+    ) -> _HttpSourceFactory:
+        """A picklable zero-argument factory for ``CurriculumWrapper``: each environment
+        (in a subprocess too) builds its own client and source on first reset."""
+        return _HttpSourceFactory(url, curriculum_id, token, worker)
 
     def _start(self) -> None:
         if self._thread is None:
@@ -114,7 +129,22 @@ class HttpTaskSource:
             self._jobs.put(_STOP)
             self._thread.join()
             self._thread = None
+        if self.close_client:
+            self.client.close()
         self._raise_pending()
+
+
+@dataclass(frozen=True)
+class _HttpSourceFactory:
+    url: str
+    curriculum_id: str
+    token: str | None = None
+    worker: str | None = None
+
+    def __call__(self) -> HttpTaskSource:
+        client = TeacherClient(self.url, token=self.token)
+        return HttpTaskSource(client, self.curriculum_id, worker=self.worker,
+                              close_client=True)
 
 
 class LocalTaskSource:
@@ -145,6 +175,8 @@ class LocalTaskSource:
         return Task(e.task_id, dict(e.params), e.origin)
 
     def report(self, task: Task, episode_return: float, length: int) -> None:
+        from teacher import ResultIn
+
         out = self.curriculum.report(
             [ResultIn(task.task_id, float(episode_return), int(length), self.worker)]
         )

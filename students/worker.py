@@ -7,26 +7,23 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
-import numpy as np
 import torch
-from stable_baselines3 import PPO, SAC, TD3
-from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.monitor import Monitor
-from stable_baselines3.common.noise import NormalActionNoise
-from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv
+from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecNormalize
 
-import envs
+from students.algos import build_model, check_algo_kwargs, paper_sac_kwargs, wrap_normalize
 from students.client import TeacherClient
 from students.config import StudentConfig
+from students.envsetup import EnvSetup, resolve_env
 from students.errors import InvalidConfigError, TeacherRequestError
 from students.evaluation import MasteryEvalCallback
 from students.progress import ProgressCallback
 from students.sources import HttpTaskSource, LocalTaskSource, TaskSource
+from students.tracking import CurriculumTracker, start_wandb
 from students.wrappers import CurriculumWrapper
 from teacher import (
     Curriculum,
@@ -38,17 +35,6 @@ from teacher import (
 )
 
 __all__ = ["run_student", "StudentSummary", "paper_sac_kwargs"]
-
-ALGO_CLASSES: dict[str, type[BaseAlgorithm]] = {"ppo": PPO, "sac": SAC, "td3": TD3}
-
-
-def paper_sac_kwargs() -> dict[str, Any]:
-    """The paper's SAC settings (ALGORITHMS.md §5), for long runs on big machines."""
-    return {
-        "learning_rate": 1e-3, "ent_coef": 0.005, "gamma": 0.99, "batch_size": 1000,
-        "buffer_size": 2_000_000, "learning_starts": 10_000,
-        "policy_kwargs": {"net_arch": [400, 300]},
-    }
 
 
 @dataclass
@@ -70,7 +56,12 @@ class _StopOnSignal(BaseCallback):
     def __init__(self, max_seconds: float | None = None) -> None:
         super().__init__()
         self.requested = False
-        self.deadline = None if max_seconds is None else time.monotonic() + max_seconds
+        self.max_seconds = max_seconds
+        self.deadline: float | None = None
+
+    def _on_training_start(self) -> None:
+        if self.max_seconds is not None:
+            self.deadline = time.monotonic() + self.max_seconds
 
     def _on_step(self) -> bool:
         if self.deadline is not None and time.monotonic() > self.deadline:
@@ -90,49 +81,44 @@ class _Checkpoint(BaseCallback):
         return True
 
 
-def _curriculum_config(cfg: StudentConfig) -> dict[str, Any]:
+def _curriculum_config(cfg: StudentConfig, setup: EnvSetup) -> dict[str, Any]:
+    rb = setup.reward_bounds
     return {
         "teacher": cfg.teacher,
-        "space": {k: list(v) for k, v in envs.task_bounds(cfg.env_id).items()},
+        "space": {k: list(v) for k, v in setup.bounds.items()},
         "teacher_params": dict(cfg.teacher_params),
-        "reward_bounds": list(cfg.reward_bounds),
-        "mastery_threshold": envs.mastery_threshold(cfg.env_id),
+        "reward_bounds": None if rb is None else [float(rb[0]), float(rb[1])],
+        "mastery_threshold": setup.mastery_threshold,
         "seed": cfg.teacher_seed,
-        "environment": _environment(cfg),
+        "environment": setup.environment(),
     }
 
 
-def _environment(cfg: StudentConfig) -> dict[str, str]:
-    """What a curriculum made by this worker records about its environment."""
-    return {"id": cfg.env_id, "walker": cfg.walker}
+def _describe(env: dict[str, str]) -> str:
+    if "walker" in env:
+        return f"{env['id']} with walker {env.get('walker')!r}"
+    return f"{env['id']} with task parameters {env.get('task_params')!r}"
 
 
-def _check_environment(name: str, recorded: Any, cfg: StudentConfig) -> None:
+def _check_environment(name: str, recorded: Any, setup: EnvSetup) -> None:
     """Refuse a curriculum made for another environment id, version or walker."""
-    ours = _environment(cfg)
+    ours = setup.environment()
     if recorded != ours:
         made_for = (
-            f"{recorded['id']} with walker {recorded.get('walker')!r}"
-            if isinstance(recorded, dict) and "id" in recorded
+            _describe(recorded) if isinstance(recorded, dict) and "id" in recorded
             else "an unrecorded environment (made before curricula recorded theirs, "
             "e.g. for StumpTracks-v0)"
         )
         raise InvalidConfigError(
             f"curriculum {name!r} was made for {made_for}; this worker trains on "
-            f"{ours['id']} with walker {ours['walker']!r}. Tasks mean different tracks "
+            f"{_describe(ours)}. Tasks mean different tracks "
             f"there: use another --curriculum name, or the matching --env and --walker"
         )
 
 
-def _make_env_fn(cfg: StudentConfig, source_factory: Callable[[], TaskSource]):
-    env_id, walker, cap = cfg.env_id, cfg.walker, cfg.max_episode_steps
-
+def _make_env_fn(setup: EnvSetup, source_factory: Callable[[], TaskSource]):
     def make() -> gym.Env:
-        kwargs: dict[str, Any] = {"walker": walker}
-        if cap is not None:
-            kwargs["max_episode_steps"] = cap
-        env = gym.make(env_id, **kwargs)
-        return Monitor(CurriculumWrapper(env, source_factory))
+        return Monitor(setup.observe_task(CurriculumWrapper(setup.make_base(), source_factory)))
 
     return make
 
@@ -140,26 +126,26 @@ def _make_env_fn(cfg: StudentConfig, source_factory: Callable[[], TaskSource]):
 class _Remote:
     """Task sources and evaluation reports through the teacher server."""
 
-    def __init__(self, cfg: StudentConfig):
+    def __init__(self, cfg: StudentConfig, setup: EnvSetup):
         self.client = TeacherClient(cfg.server or "", token=cfg.token)
         name = cfg.curriculum or ""
         try:
             try:
-                info = self.client.create_curriculum(name, **_curriculum_config(cfg))
+                info = self.client.create_curriculum(name, **_curriculum_config(cfg, setup))
             except TeacherRequestError as exc:
                 if exc.status == 409:  # same name, other configuration: the environment?
                     for existing in self.client.list_curricula(name):
-                        _check_environment(name, existing["config"].get("environment"), cfg)
+                        _check_environment(name, existing["config"].get("environment"),
+                                           setup)
                 raise
-            _check_environment(name, info["config"].get("environment"), cfg)
+            _check_environment(name, info["config"].get("environment"), setup)
         except Exception:
             self.client.close()
             raise
         self.curriculum_id = str(info["id"])
         url, token, cid = cfg.server or "", cfg.token, self.curriculum_id
-        self.factory_for = lambda rank: (
-            lambda: HttpTaskSource(TeacherClient(url, token=token), cid,
-                                   worker=f"{cfg.worker}/{rank}")
+        self.factory_for = lambda rank: HttpTaskSource.factory(
+            url, cid, token=token, worker=f"{cfg.worker}/{rank}"
         )
 
     def report_evaluations(self, items: list[dict[str, Any]]) -> None:
@@ -178,18 +164,18 @@ class _InProcess:
     A new run starts a new log; ``resume`` rebuilds the curriculum from the log (exact
     replay) and appends to it."""
 
-    def __init__(self, cfg: StudentConfig):
-        c = _curriculum_config(cfg)
+    def __init__(self, cfg: StudentConfig, setup: EnvSetup):
+        c = _curriculum_config(cfg, setup)
         config = CurriculumConfig(
             name=cfg.curriculum or "", teacher=c["teacher"], space=TaskSpace(c["space"]),
             teacher_params=c["teacher_params"], seed=c["seed"],
-            reward_bounds=tuple(c["reward_bounds"]),  # type: ignore[arg-type]
+            reward_bounds=None if c["reward_bounds"] is None else tuple(c["reward_bounds"]),  # type: ignore[arg-type]
             mastery_threshold=c["mastery_threshold"], environment=c["environment"],
         )
         log = cfg.run_dir / "events.jsonl"
         if cfg.resume and log.exists():
             self.curriculum = Curriculum.from_events(read_jsonl(log), fit_mode="sync")
-            _check_environment(config.name, self.curriculum.config.environment, cfg)
+            _check_environment(config.name, self.curriculum.config.environment, setup)
             if self.curriculum.config != config.resolved():
                 raise InvalidConfigError(
                     f"--resume: {log} holds curriculum {self.curriculum.config.to_json()}, "
@@ -224,70 +210,80 @@ class _InProcess:
             self._closed = True
 
 
-def _build_model(cfg: StudentConfig, vec: VecEnv, checkpoint: Path) -> BaseAlgorithm:
-    cls = ALGO_CLASSES[cfg.algo]
-    if cfg.resume and checkpoint.exists():
-        model = cls.load(checkpoint, env=vec, device="cpu")
-        buffer = checkpoint.with_name("replay_buffer.pkl")
-        if buffer.exists() and hasattr(model, "load_replay_buffer"):
-            model.load_replay_buffer(buffer)
-        return model
-    kwargs: dict[str, Any] = dict(cfg.algo_kwargs)
-    if cfg.algo == "td3" and "action_noise" not in kwargs:
-        n = vec.action_space.shape[0]  # type: ignore[index]
-        kwargs["action_noise"] = NormalActionNoise(np.zeros(n), 0.1 * np.ones(n))
-    return cls("MlpPolicy", vec, seed=cfg.seed, device="cpu", verbose=0, **kwargs)
-
-
 def run_student(cfg: StudentConfig) -> StudentSummary:
     """Train one worker as configured; returns what happened. SIGINT/SIGTERM stop it
-    cleanly: a checkpoint is saved and queued reports are flushed."""
+    cleanly: a checkpoint is saved and queued reports are flushed (a signal that comes
+    while the worker is still setting up stops it at its first training step)."""
+    stop = _StopOnSignal(cfg.max_seconds)
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stop.requested = True
+
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return _run(cfg, stop)
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def _run(cfg: StudentConfig, stop: _StopOnSignal) -> StudentSummary:
     cfg.validate()
+    setup = resolve_env(cfg)
+    check_algo_kwargs(cfg.algo, cfg.algo_kwargs)  # before anything is created or sent
     torch.set_num_threads(cfg.torch_threads)
     cfg.run_dir.mkdir(parents=True, exist_ok=True)
-    backend: _Remote | _InProcess = _InProcess(cfg) if cfg.in_process else _Remote(cfg)
+    backend: _Remote | _InProcess = (
+        _InProcess(cfg, setup) if cfg.in_process else _Remote(cfg, setup)
+    )
     (cfg.run_dir / "curriculum.json").write_text(
         json.dumps({"curriculum_id": backend.curriculum_id, "server": cfg.server}) + "\n"
     )
-    fns = [_make_env_fn(cfg, backend.factory_for(r)) for r in range(cfg.n_envs)]
+    fns = [_make_env_fn(setup, backend.factory_for(r)) for r in range(cfg.n_envs)]
     vec: VecEnv = (
         DummyVecEnv(fns) if cfg.n_envs == 1 or cfg.in_process
         else SubprocVecEnv(fns, start_method="forkserver")
     )
     vec.seed(cfg.seed)
     checkpoint = cfg.run_dir / "checkpoints" / "model.zip"
-    model = _build_model(cfg, vec, checkpoint)
+    vec = wrap_normalize(cfg, vec, checkpoint)
+    run = None
+    if cfg.wandb_project:
+        run = start_wandb(cfg.wandb_project, cfg.run_dir, cfg.worker, {
+            "algo": cfg.algo, "env": cfg.env_id, "curriculum": backend.curriculum_id,
+            "teacher": cfg.teacher, "seed": cfg.seed, "n_envs": cfg.n_envs,
+        })
+    model = build_model(cfg, vec, checkpoint)
     start_steps = int(model.num_timesteps)
 
     def save() -> None:
         checkpoint.parent.mkdir(parents=True, exist_ok=True)
         model.save(checkpoint)
+        if isinstance(vec, VecNormalize):
+            vec.save(str(checkpoint.with_name("vecnormalize.pkl")))
         if hasattr(model, "save_replay_buffer"):
             model.save_replay_buffer(checkpoint.with_name("replay_buffer.pkl"))
 
-    stop = _StopOnSignal(cfg.max_seconds)
     callbacks: list[BaseCallback] = [stop, _Checkpoint(cfg.checkpoint_every, save)]
     evaluator = None
-    if cfg.eval_every >= 0:
-        tasks = envs.test_set(cfg.env_id, cfg.eval_set)
+    if cfg.eval_every >= 0 and setup.mastery_threshold is not None:
+        tasks = setup.test_tasks()
         if cfg.eval_subset is not None:
             tasks = tasks[: cfg.eval_subset]
         evaluator = MasteryEvalCallback(
-            lambda: gym.make(cfg.env_id, walker=cfg.walker),
-            tasks, envs.task_names(cfg.env_id), envs.mastery_threshold(cfg.env_id),
-            eval_every=cfg.eval_every or 10**15, test_set=cfg.eval_set,
+            setup.eval_env_factory(), tasks, setup.names, setup.mastery_threshold,
+            eval_every=cfg.eval_every or 10**15, test_set=setup.eval_set,
             max_steps=cfg.eval_max_steps, report=backend.report_evaluations,
             worker=cfg.worker, verbose=0 if cfg.progress else 1,
+            obs_transform=vec.normalize_obs if isinstance(vec, VecNormalize) else None,
         )
         callbacks.append(evaluator)
+    if cfg.tensorboard:
+        callbacks.append(CurriculumTracker(backend.status, setup.names))
     progress = ProgressCallback(cfg.steps, start_steps, backend.status, enabled=cfg.progress,
                                 evaluator=evaluator)
     callbacks.append(progress)
 
-    def on_signal(signum: int, _frame: Any) -> None:
-        stop.requested = True
-
-    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     started = time.monotonic()
     try:
         remaining = max(0, cfg.steps - start_steps)
@@ -297,13 +293,13 @@ def run_student(cfg: StudentConfig) -> StudentSummary:
         save()
         reported = sum(int(n) for n in vec.get_attr("episodes_reported"))
     finally:
-        for s, h in old.items():
-            signal.signal(s, h)
         vec.close()  # closes the wrappers: queued reports are flushed
         if evaluator is not None:
             evaluator.close()
         status = backend.status()
         backend.close()
+        if run is not None:
+            run.finish()
     episodes = int(status.get("counts", {}).get("results", 0))
     summary = StudentSummary(
         curriculum_id=backend.curriculum_id, steps=int(model.num_timesteps),

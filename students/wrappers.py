@@ -1,4 +1,5 @@
-"""A gymnasium wrapper that takes a new task from a task source at every reset."""
+"""Gymnasium wrappers: a new task from a task source at every reset, and the task
+appended to the observation. Light: gymnasium and numpy only (no torch, SB3 or Box2D)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 
 from students.client import Task
 from students.sources import TaskSource
 
-__all__ = ["CurriculumWrapper"]
+__all__ = ["CurriculumWrapper", "TaskInObservation"]
 
 
 class CurriculumWrapper(gym.Wrapper):
@@ -23,8 +25,15 @@ class CurriculumWrapper(gym.Wrapper):
     terminated or truncated) is not reported; its task stays pending on the teacher.
 
     source: a TaskSource, or a zero-argument factory called on first reset (so the
-    source is created inside a SubprocVecEnv worker).
-    ``info`` gains ``task``, ``task_id`` and ``task_origin`` at reset.
+    source is created inside a SubprocVecEnv / AsyncVectorEnv worker;
+    ``HttpTaskSource.factory(url, curriculum_id)`` makes a picklable one).
+
+    In Gymnasium's ``SyncVectorEnv`` and ``AsyncVectorEnv`` every autoreset mode works
+    (``NEXT_STEP``, the default; ``SAME_STEP``; ``DISABLED``, where you reset finished
+    sub-environments yourself): each sub-environment's reset goes through this wrapper,
+    so every episode gets a new task and every finished episode is reported once.
+    ``info`` gains ``task``, ``task_id`` and ``task_origin`` at reset, and
+    ``episode_task`` (the finished episode's task) at the step that ends an episode.
     """
 
     def __init__(self, env: gym.Env, source: TaskSource | Callable[[], TaskSource]):
@@ -61,6 +70,8 @@ class CurriculumWrapper(gym.Wrapper):
         self.episode_length += 1
         if (terminated or truncated) and self.task is not None:
             self.source.report(self.task, self.episode_return, self.episode_length)
+            info = dict(info)
+            info["episode_task"] = self.task.params  # for trackers (task histograms)
             self.episodes_reported += 1
             self.task = None
         return obs, reward, terminated, truncated, info
@@ -69,3 +80,47 @@ class CurriculumWrapper(gym.Wrapper):
         if self._source is not None:
             self._source.close()
         super().close()
+
+
+class TaskInObservation(gym.ObservationWrapper):
+    """Appends the task in effect, normalised to [0, 1] per parameter, to a flat Box
+    observation (CARL-style contextual RL: the policy sees which task it is on).
+
+    bounds: parameter name -> (low, high) in canonical order. The task is read from
+    ``info["task"]`` at every reset (the task protocol), so put this wrapper outside
+    ``CurriculumWrapper`` or any environment following the protocol.
+    """
+
+    def __init__(self, env: gym.Env, bounds: dict[str, tuple[float, float]]):
+        super().__init__(env)
+        space = env.observation_space
+        if not isinstance(space, gym.spaces.Box) or len(space.shape) != 1:
+            raise ValueError(
+                f"TaskInObservation needs a flat Box observation space, got {space}"
+            )
+        self.names = tuple(bounds)
+        self._low = np.array([bounds[k][0] for k in self.names], dtype=np.float64)
+        self._span = np.array([bounds[k][1] - bounds[k][0] for k in self.names])
+        d = len(self.names)
+        self.observation_space = gym.spaces.Box(
+            np.concatenate([space.low, np.zeros(d)]).astype(space.dtype),
+            np.concatenate([space.high, np.ones(d)]).astype(space.dtype),
+            dtype=space.dtype,  # type: ignore[arg-type]
+        )
+        self._task = np.full(d, 0.5)
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        obs, info = self.env.reset(seed=seed, options=options)
+        task = info.get("task")
+        if not isinstance(task, dict) or any(k not in task for k in self.names):
+            raise ValueError(
+                f"TaskInObservation needs info['task'] with {list(self.names)} at reset, "
+                f"got {task!r}"
+            )
+        values = np.array([float(task[k]) for k in self.names])
+        self._task = np.clip((values - self._low) / self._span, 0.0, 1.0)
+        return self.observation(obs), info
+
+    def observation(self, observation: Any) -> Any:
+        dtype = self.observation_space.dtype
+        return np.concatenate([np.asarray(observation), self._task]).astype(dtype)

@@ -27,6 +27,12 @@ def test_resume_replays_the_log_and_appends(tmp_path):
     assert sum(e.type == "fit" for e in events) >= 2
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["steps"] == 192
+    assert list((tmp_path / "tensorboard").rglob("events.out.tfevents.*"))
+
+
+def test_no_tensorboard_writes_no_event_files(tmp_path):
+    run_student(_cfg(tmp_path, 32, tensorboard=False))
+    assert not (tmp_path / "tensorboard").exists()
 
 
 def test_resume_refuses_another_configuration(tmp_path):

@@ -52,6 +52,8 @@ def test_two_workers_share_one_curriculum(server, tmp_path):
     assert len(evals) == 4  # two test tasks per worker, at the end, stored apart
     assert all(e["test_set"] == "paper50" and e["step"] > 0 for e in evals)
     assert sum(e["type"] == "fit" for e in events) >= 1
+    for i in range(2):  # every worker run writes TensorBoard event files by default
+        assert list((tmp_path / f"w{i}" / "tensorboard").rglob("events.out.tfevents.*"))
 
 
 def test_server_restarted_mid_run_loses_and_duplicates_nothing(tmp_path):
@@ -120,9 +122,14 @@ def test_local_mode_resume_and_clean_stop(tmp_path):
 
     # SIGTERM mid-run: the worker stops cleanly, checkpoints and flushes its reports.
     env = dict(os.environ, PYTHONPATH=str(REPO))
+    marker = run_dir / "curriculum.json"  # written once the worker handles signals
+    marker.unlink()
     proc = subprocess.Popen([*base, "--steps", "100000", "--resume"], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(12)
+    for _ in range(1200):  # bounded: at most ~120 s of start-up
+        if marker.exists() or proc.poll() is not None:
+            break
+        time.sleep(0.1)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
