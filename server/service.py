@@ -41,7 +41,7 @@ from server.health import (
 from server.live import LiveCurriculum
 from server.loading import task_id_prefix
 from server.spec import CurriculumSpec, build_config, config_diff
-from server.store import EventRow, EventStore
+from server.store import CorruptLogError, EventRow, EventStore
 from server.writer import Writer
 from teacher import (
     Curriculum,
@@ -142,6 +142,8 @@ class CurriculumService:
 
     def _take_out(self, live: LiveCurriculum, exc: BaseException) -> None:
         """Stop serving ``live`` (its stored history is unusable); the others go on."""
+        if live.deleted:  # already taken out (or deleted): the first reason stands
+            return
         self._failed.add(live.id, live.name, exc)
         self._live.pop(live.id, None)
         self._by_name.pop(live.name, None)
@@ -390,17 +392,24 @@ class CurriculumService:
         """Every durable event after ``after`` (for exports)."""
         return await logstream.read_all(self.store, self.get(curriculum_id), after)
 
-    def stream_log(
+    async def open_log_stream(
         self, curriculum_id: str, *, after: int = 0, follow: bool = False
     ) -> AsyncIterator[bytes]:
         """JSON lines of the durable events after ``after``; with ``follow`` the stream
         stays open and yields new events as they become durable (an empty line after
         ``heartbeat_s`` of silence), until the curriculum is deleted or the server stops
-        (SIGTERM included). An unknown curriculum raises here, before any byte is sent."""
+        (SIGTERM included). The first chunk is read here, before any byte is sent, so an
+        unknown curriculum or a damaged log (which takes the curriculum out of service)
+        raises instead of cutting a stream that already answered ``200``."""
+        live = self.get(curriculum_id)
+        try:
+            first = await logstream.first_rows(self.store, live, after, follow=follow)
+        except CorruptLogError as exc:
+            await self._take_out_locked(live, exc)
+            raise
         return logstream.stream(
-            self.store, self.get(curriculum_id), after, follow=follow,
-            heartbeat_s=self.heartbeat_s,
-            ending=lambda: self._stopping or self._draining,
+            self.store, live, after, follow=follow, heartbeat_s=self.heartbeat_s,
+            ending=lambda: self._stopping or self._draining, first=first,
         )
 
 
