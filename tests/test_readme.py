@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from curriculum._local import free_port, local_server
+from curriculum._local import local_server
+from curriculum.harness import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text()

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from curriculum._local import free_port, local_server
+from curriculum._local import local_server
+from curriculum.harness import free_port
 from students import TeacherClient
 
 SPACE = {"x0": [0.0, 1.0], "x1": [0.0, 1.0]}
