@@ -1,7 +1,9 @@
 """Wire schemas of the teacher server's HTTP API (JSON under ``/v1``).
 
-This module imports nothing but pydantic and the standard library, so HTTP clients
-(``students``) can use the request and response models without loading the service.
+This module imports pydantic, the standard library and the teacher library's light
+configuration module (:mod:`teacher.config`, which defines the curriculum fields and the
+storable-value types once), so HTTP clients (``students``) can use the request and response
+models without loading the service.
 Request models reject unknown fields and non-finite numbers; numbers are strict (a
 string or a boolean is not a number; a float with no fractional part, such as ``3.0``, is an
 integer as JSON Schema says). Everything a request may store is checked here, before it is
@@ -12,20 +14,32 @@ teachers sample faithfully (:data:`MAX_SPACE_BOUND`, :data:`MIN_SPACE_RESOLUTION
 
 from __future__ import annotations
 
-import math
+import typing
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
     Tag,
-    field_validator,
+    create_model,
 )
-from pydantic_core import PydanticCustomError
+
+from teacher.config import (
+    INT64_MAX,
+    MAX_PARAM_DEPTH,
+    MAX_SPACE_BOUND,
+    MIN_SPACE_RESOLUTION,
+    CurriculumFields,
+    FiniteFloat,
+    Int64,
+    Label,
+    Name,
+    Text,
+    whole_number,
+)
 
 __all__ = [
     "MAX_TASKS_PER_REQUEST",
@@ -62,46 +76,10 @@ __all__ = [
 
 MAX_TASKS_PER_REQUEST = 256
 MAX_ITEMS_PER_REQUEST = 1024
-#: The largest integer every backend (SQLite, PostgreSQL bigint) and Parquet (int64) holds.
-INT64_MAX = 2**63 - 1
-#: Space bounds lie in [-MAX_SPACE_BOUND, MAX_SPACE_BOUND]: the teachers sample and fit in
-#: float64 over the space's width, which must itself be a finite float.
-MAX_SPACE_BOUND = 1e9
-#: A parameter's width is at least this fraction of its largest bound (and of 1): about a
-#: million distinct float64 values between low and high, so sampled tasks do not collapse.
-MIN_SPACE_RESOLUTION = 1e-6
-
-_NO_NUL = {"pattern": "^[^\\u0000]*$"}
 
 
-def _whole_number(value: Any) -> Any:
-    """JSON Schema counts ``194.0`` as an integer: such a float becomes an int (then the
-    strict integer checks apply); any other value passes through unchanged."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def _storable_text(value: str) -> str:
-    if "\x00" in value:
-        raise PydanticCustomError(
-            "nul_character", "must not contain the NUL character (\\u0000), got {value!r}",
-            {"value": value[:60]},
-        )
-    return value
-
-
-FiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
-# The validator comes after the constraints, so that they reach the JSON Schema.
-Int64 = Annotated[
-    int, Field(strict=True, ge=0, le=INT64_MAX), BeforeValidator(_whole_number)
-]
-Text = Annotated[str, AfterValidator(_storable_text), Field(json_schema_extra=_NO_NUL)]
-Name = Annotated[Text, Field(min_length=1, max_length=200)]
-Label = Annotated[Text, Field(max_length=200)]
-SpaceBound = Annotated[
-    float, Field(strict=True, allow_inf_nan=False, ge=-MAX_SPACE_BOUND, le=MAX_SPACE_BOUND)
-]
+MAX_TASKS_PER_REQUEST = 256
+MAX_ITEMS_PER_REQUEST = 1024
 
 
 class _In(BaseModel):
@@ -109,91 +87,31 @@ class _In(BaseModel):
 
 
 # -- curricula --------------------------------------------------------------------------
-class CurriculumCreate(_In):
-    """A curriculum definition. ``space`` maps each parameter to ``[low, high]``; its
-    order is the canonical parameter order. ``seed`` is the teacher's random_state."""
-
-    name: Name
-    teacher: Name = "alp-gmm"
-    space: dict[Name, tuple[SpaceBound, SpaceBound]] = Field(
-        min_length=1, max_length=64,
-        description=f"name -> [low, high], low < high, each within +-{MAX_SPACE_BOUND:g} and "
-        f"high - low >= {MIN_SPACE_RESOLUTION:g} * max(1, |low|, |high|)",
-    )
-    teacher_params: dict[str, Any] = Field(default_factory=dict)
-    reward_bounds: tuple[FiniteFloat, FiniteFloat] | None = None
-    mastery_threshold: FiniteFloat | None = None
-    seed: Int64 = 0
-    environment: dict[Name, Name] | None = Field(default=None, max_length=16)
-
-    @field_validator("space")
-    @classmethod
-    def _resolvable_space(
-        cls, value: dict[str, tuple[float, float]]
-    ) -> dict[str, tuple[float, float]]:
-        for name, (low, high) in value.items():
-            scale = max(1.0, abs(low), abs(high))
-            if low < high and high - low < MIN_SPACE_RESOLUTION * scale:
-                raise PydanticCustomError(
-                    "space_too_narrow",
-                    "{name}: [low, high] must be at least {need:g} wide at this magnitude "
-                    "(the teachers could not sample distinct tasks), got [{low!r}, {high!r}]",
-                    {"name": name, "need": MIN_SPACE_RESOLUTION * scale, "low": low,
-                     "high": high},
-                )
-        return value
-
-    @field_validator("teacher_params")
-    @classmethod
-    def _storable_params(cls, value: dict[str, Any]) -> dict[str, Any]:
-        _check_storable(value, "teacher_params")
-        return value
+class CurriculumCreate(CurriculumFields):
+    """A curriculum definition: the teacher library's :class:`teacher.config.CurriculumFields`
+    (the one definition of the fields and their checks). ``space`` maps each parameter to
+    ``[low, high]``; its order is the canonical parameter order. ``seed`` is the teacher's
+    random_state."""
 
 
-#: How deep ``teacher_params`` may nest (a hyper-parameter is a number, a string or a
-#: short list); deeper input would exhaust the recursion of the code that reads it.
-MAX_PARAM_DEPTH = 8
+def _config_out() -> type[BaseModel]:
+    """The configuration as responses show it, derived from CurriculumFields: the same
+    fields and plain types (no input checks), without the name (the curriculum carries it);
+    ``seed`` may be null (logs that recorded none)."""
+    fields: dict[str, Any] = {}
+    for name, hint in typing.get_type_hints(CurriculumFields).items():
+        if name == "name" or name.startswith("model_"):
+            continue
+        default = CurriculumFields.model_fields[name].default
+        kind = hint | None if name == "seed" else hint
+        fields[name] = (kind, None) if default is None else (kind, ...)
+    return create_model("CurriculumConfigOut", __base__=BaseModel, **fields)
 
 
-def _check_storable(value: Any, where: str, depth: int = 0) -> None:
-    """Finite numbers, int64 integers, no NUL in strings or keys, at most
-    MAX_PARAM_DEPTH levels of nesting."""
-    problem = None
-    if depth > MAX_PARAM_DEPTH:
-        raise PydanticCustomError(
-            "too_deep", "{where} must not nest deeper than {limit} levels",
-            {"where": where, "limit": MAX_PARAM_DEPTH},
-        )
-    if isinstance(value, float) and not math.isfinite(value):
-        problem = "must be a finite number"
-    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT64_MAX:
-        problem = f"must be an integer within +-{INT64_MAX} (int64)"
-    elif isinstance(value, str) and "\x00" in value:
-        problem = "must not contain the NUL character (\\u0000)"
-    if problem is not None:
-        raise PydanticCustomError("unstorable", "{where} {problem}, got {value}",
-                                  {"where": where, "problem": problem,
-                                   "value": repr(value)[:60]})
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if "\x00" in str(k):
-                raise PydanticCustomError(
-                    "nul_character", "{where}: keys must not contain the NUL character "
-                    "(\\u0000), got {key}", {"where": where, "key": repr(k)[:60]})
-            _check_storable(v, f"{where}.{k}", depth + 1)
-    elif isinstance(value, list | tuple):
-        for i, v in enumerate(value):
-            _check_storable(v, f"{where}[{i}]", depth + 1)
-
-
-class CurriculumConfigOut(BaseModel):
-    teacher: str
-    space: dict[str, tuple[float, float]]
-    teacher_params: dict[str, Any]
-    seed: int | None
-    reward_bounds: tuple[float, float] | None
-    mastery_threshold: float | None
-    environment: dict[str, str] | None = None
+if typing.TYPE_CHECKING:  # a model made at run time; to mypy, a model
+    CurriculumConfigOut = BaseModel
+else:
+    CurriculumConfigOut = _config_out()
 
 
 class Counts(BaseModel):
@@ -262,7 +180,7 @@ class CurriculumList(BaseModel):
 # -- tasks ------------------------------------------------------------------------------
 class TasksRequest(_In):
     count: Annotated[
-        int, Field(strict=True, ge=1, le=MAX_TASKS_PER_REQUEST), BeforeValidator(_whole_number)
+        int, Field(strict=True, ge=1, le=MAX_TASKS_PER_REQUEST), BeforeValidator(whole_number)
     ] = 1
     request_id: Annotated[Text, Field(min_length=1, max_length=128)] | None = Field(
         None,

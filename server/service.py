@@ -40,7 +40,7 @@ from server.health import (
 )
 from server.live import LiveCurriculum
 from server.loading import task_id_prefix
-from server.spec import CurriculumSpec, build_config, config_diff
+from server.spec import build_config, config_diff
 from server.store import CorruptLogError, EventRow, EventStore
 from server.writer import Writer
 from teacher import (
@@ -52,6 +52,7 @@ from teacher import (
     ResultIn,
     TaskEvent,
 )
+from teacher.config import CurriculumFields
 
 __all__ = ["CurriculumService"]
 
@@ -230,7 +231,7 @@ class CurriculumService:
         return len(self._live)
 
     # -- curricula ----------------------------------------------------------------------------
-    async def create(self, spec: CurriculumSpec) -> tuple[LiveCurriculum, bool]:
+    async def create(self, spec: CurriculumFields) -> tuple[LiveCurriculum, bool]:
         """Create a curriculum; returns (it, True). An existing one of the same name and
         configuration is returned as (it, False); a different one is a conflict."""
         config = build_config(spec)

@@ -133,30 +133,16 @@ class TeacherClient:
     def health(self) -> dict[str, Any]:
         return dict(self._json("GET", "/healthz"))
 
-    def create_curriculum(
-        self,
-        name: str,
-        *,
-        teacher: str,
-        space: Mapping[str, Sequence[float]],
-        teacher_params: Mapping[str, Any] | None = None,
-        reward_bounds: Sequence[float] | None = None,
-        mastery_threshold: float | None = None,
-        seed: int = 0,
-        environment: Mapping[str, str] | None = None,
-    ) -> dict[str, Any]:
+    def create_curriculum(self, name: str, **fields: Any) -> dict[str, Any]:
         """Create the curriculum ``name``, or join it if it exists with the same
-        configuration (a different configuration raises TeacherRequestError 409)."""
-        body = self._body(schemas.CurriculumCreate, {
-            "name": name,
-            "teacher": teacher,
-            "space": {k: [float(v[0]), float(v[1])] for k, v in space.items()},
-            "teacher_params": dict(teacher_params or {}),
-            "reward_bounds": list(reward_bounds) if reward_bounds is not None else None,
-            "mastery_threshold": mastery_threshold,
-            "seed": seed,
-            "environment": dict(environment) if environment is not None else None,
-        })
+        configuration (a different configuration raises TeacherRequestError 409).
+
+        ``fields`` are those of :class:`teacher.config.CurriculumFields` (``teacher``,
+        ``space`` as ``{name: (low, high)}``, ``teacher_params``, ``reward_bounds``,
+        ``mastery_threshold``, ``seed``, ``environment``), checked here before sending."""
+        if isinstance(fields.get("space"), Mapping):  # numpy scalars, tuples: JSON numbers
+            fields["space"] = {k: [float(v[0]), float(v[1])] for k, v in fields["space"].items()}
+        body = self._body(schemas.CurriculumCreate, {"name": name, **fields})
         return dict(self._json("POST", "/v1/curricula", json=body))
 
     def list_curricula(self, name: str | None = None) -> list[dict[str, Any]]:

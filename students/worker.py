@@ -33,7 +33,6 @@ from teacher import (
     CurriculumConfig,
     EvaluationIn,
     JsonlWriter,
-    TaskSpace,
     read_jsonl,
 )
 
@@ -182,11 +181,9 @@ class _InProcess:
 
     def __init__(self, cfg: StudentConfig, setup: EnvSetup):
         c = _curriculum_config(cfg, setup)
-        config = CurriculumConfig(
-            name=cfg.curriculum or "", teacher=c["teacher"], space=TaskSpace(c["space"]),
-            teacher_params=c["teacher_params"], seed=c["seed"],
-            reward_bounds=None if c["reward_bounds"] is None else tuple(c["reward_bounds"]),  # type: ignore[arg-type]
-            mastery_threshold=c["mastery_threshold"], environment=c["environment"],
+        # the same fields the remote backend sends; a new configuration (no version yet)
+        config = CurriculumConfig.from_json(
+            {"name": cfg.curriculum or "", **c, "params_version": None}
         )
         log = cfg.run_dir / "events.jsonl"
         if cfg.resume and log.exists():

@@ -2,63 +2,129 @@
 
 Pure numpy / scipy / scikit-learn. ``teacher.analysis`` (optional extra) adds pandas and
 matplotlib tooling on top of the event logs.
+
+Names are imported on first use (PEP 562), so that importing a light module such as
+``teacher.config`` (which the HTTP client's wire schemas use) does not load scipy and every
+algorithm through this package.
 """
 
-from teacher._fit import FitRequest, FitResult, run_fit
-from teacher.alpgmm import ALPGMM
-from teacher.alpgmm_plus import ALPGMMPlus
-from teacher.base import FitRecord, Sample, Teacher, TeacherRecord
-from teacher.covar_gmm import CovarGMM
-from teacher.curriculum import Curriculum, EvaluationIn, ReportOutcome, ResultIn, replay
-from teacher.errors import (
-    EventLogError,
-    FitError,
-    InvalidParameterError,
-    InvalidReturnError,
-    InvalidSpaceError,
-    InvalidTaskError,
-    ReplayDivergedError,
-    RequestConflictError,
-    ResultConflictError,
-    StateMismatchError,
-    TeacherError,
-    UnknownTaskIdError,
-)
-from teacher.events import (
-    SCHEMA_VERSION,
-    UPGRADES,
-    CreatedEvent,
-    CurriculumConfig,
-    EvaluationEvent,
-    Event,
-    ExpiredEvent,
-    FitEvent,
-    JsonlWriter,
-    ResultEvent,
-    TaskEvent,
-    event_from_json,
-    event_to_json,
-    iter_jsonl,
-    read_jsonl,
-)
-from teacher.oracle import Oracle
-from teacher.random_teacher import RandomTeacher
-from teacher.registry import TEACHERS, make_teacher, teacher_class
-from teacher.riac import RIAC
-from teacher.space import TaskSpace
-from teacher.toy import ToyStudent
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from teacher._fit import FitRequest, FitResult, run_fit
+    from teacher.alpgmm import ALPGMM
+    from teacher.alpgmm_plus import ALPGMMPlus
+    from teacher.base import FitRecord, Sample, Teacher, TeacherRecord
+    from teacher.config import CurriculumConfig, CurriculumFields
+    from teacher.covar_gmm import CovarGMM
+    from teacher.curriculum import Curriculum, EvaluationIn, ReportOutcome, ResultIn, replay
+    from teacher.errors import (
+        EventLogError,
+        FitError,
+        InvalidParameterError,
+        InvalidReturnError,
+        InvalidSpaceError,
+        InvalidTaskError,
+        ReplayDivergedError,
+        RequestConflictError,
+        ResultConflictError,
+        StateMismatchError,
+        TeacherError,
+        UnknownTaskIdError,
+    )
+    from teacher.events import (
+        SCHEMA_VERSION,
+        UPGRADES,
+        CreatedEvent,
+        EvaluationEvent,
+        Event,
+        ExpiredEvent,
+        FitEvent,
+        JsonlWriter,
+        ResultEvent,
+        TaskEvent,
+        event_from_json,
+        event_to_json,
+        iter_jsonl,
+        read_jsonl,
+    )
+    from teacher.oracle import Oracle
+    from teacher.random_teacher import RandomTeacher
+    from teacher.registry import TEACHERS, make_teacher, teacher_class
+    from teacher.riac import RIAC
+    from teacher.space import TaskSpace
+    from teacher.toy import ToyStudent
+
+#: public name -> the module that defines it
+_WHERE = {
+    "FitRequest": "teacher._fit",
+    "FitResult": "teacher._fit",
+    "run_fit": "teacher._fit",
+    "ALPGMM": "teacher.alpgmm",
+    "ALPGMMPlus": "teacher.alpgmm_plus",
+    "FitRecord": "teacher.base",
+    "Sample": "teacher.base",
+    "Teacher": "teacher.base",
+    "TeacherRecord": "teacher.base",
+    "CurriculumConfig": "teacher.config",
+    "CurriculumFields": "teacher.config",
+    "CovarGMM": "teacher.covar_gmm",
+    "Curriculum": "teacher.curriculum",
+    "EvaluationIn": "teacher.curriculum",
+    "ReportOutcome": "teacher.curriculum",
+    "ResultIn": "teacher.curriculum",
+    "replay": "teacher.curriculum",
+    "EventLogError": "teacher.errors",
+    "FitError": "teacher.errors",
+    "InvalidParameterError": "teacher.errors",
+    "InvalidReturnError": "teacher.errors",
+    "InvalidSpaceError": "teacher.errors",
+    "InvalidTaskError": "teacher.errors",
+    "ReplayDivergedError": "teacher.errors",
+    "RequestConflictError": "teacher.errors",
+    "ResultConflictError": "teacher.errors",
+    "StateMismatchError": "teacher.errors",
+    "TeacherError": "teacher.errors",
+    "UnknownTaskIdError": "teacher.errors",
+    "SCHEMA_VERSION": "teacher.events",
+    "UPGRADES": "teacher.events",
+    "CreatedEvent": "teacher.events",
+    "EvaluationEvent": "teacher.events",
+    "Event": "teacher.events",
+    "ExpiredEvent": "teacher.events",
+    "FitEvent": "teacher.events",
+    "JsonlWriter": "teacher.events",
+    "ResultEvent": "teacher.events",
+    "TaskEvent": "teacher.events",
+    "event_from_json": "teacher.events",
+    "event_to_json": "teacher.events",
+    "iter_jsonl": "teacher.events",
+    "read_jsonl": "teacher.events",
+    "Oracle": "teacher.oracle",
+    "RandomTeacher": "teacher.random_teacher",
+    "TEACHERS": "teacher.registry",
+    "make_teacher": "teacher.registry",
+    "teacher_class": "teacher.registry",
+    "RIAC": "teacher.riac",
+    "TaskSpace": "teacher.space",
+    "ToyStudent": "teacher.toy",
+}
 
 __all__ = [
+    "CurriculumFields",
     "SCHEMA_VERSION",
     "UPGRADES",
     "CreatedEvent",
     "Curriculum",
     "CurriculumConfig",
     "EvaluationEvent",
+    "ExpiredEvent",
     "EvaluationIn",
     "Event",
     "FitEvent",
-    "ExpiredEvent",
     "JsonlWriter",
     "ReportOutcome",
     "RequestConflictError",
@@ -100,3 +166,16 @@ __all__ = [
     "run_fit",
     "teacher_class",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'teacher' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -26,17 +26,13 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Union
 
-import numpy as np
-
 from teacher._fit import FitResult
-from teacher.base import BASE_PARAMS, Teacher, to_tuples
+from teacher.config import CurriculumConfig
 from teacher.errors import EventLogError, TeacherError
-from teacher.registry import make_teacher, teacher_class
-from teacher.space import TaskSpace
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -86,120 +82,6 @@ def utc_now() -> str:
     (Every event gets one: the formatted second is cached, a third of the cost.)"""
     second, micros = divmod(time.time_ns() // 1000, 1_000_000)
     return f"{_utc_second(second)}.{micros:06d}Z"
-
-
-@dataclass(frozen=True)
-class CurriculumConfig:
-    """Everything that defines a curriculum. ``seed`` is the teacher's random_state.
-
-    ``environment``: optional labels of what the students train on, e.g.
-    ``{"id": "StumpTracks-v1", "walker": "default"}`` (the id carries the version). The
-    teacher ignores them; clients compare them so that a worker never joins a curriculum
-    made for another environment. None when not recorded (logs from before the field).
-
-    ``params_version``: the teacher's hyper-parameter version ``teacher_params`` were
-    written under (:attr:`teacher.base.Teacher.params_version`); None for a new
-    configuration, which always takes today's defaults. :meth:`resolved` stamps today's.
-    """
-
-    name: str
-    teacher: str
-    space: TaskSpace
-    teacher_params: dict[str, Any] = field(default_factory=dict)
-    seed: int | None = 0
-    reward_bounds: tuple[float, float] | None = None
-    mastery_threshold: float | None = None
-    environment: dict[str, str] | None = None
-    params_version: int | None = None
-
-    def __post_init__(self) -> None:
-        env = self.environment
-        if env is not None and not (
-            isinstance(env, dict)
-            and all(isinstance(k, str) and isinstance(v, str) for k, v in env.items())
-        ):
-            raise TeacherError(
-                f"environment must be a mapping of strings to strings or None, got {env!r}"
-            )
-
-    def make_teacher(self) -> Teacher:
-        """A fresh teacher for this configuration (validates the hyper-parameters).
-        Parameters of an older ``params_version`` are migrated to today's first
-        (:meth:`teacher.base.Teacher.migrate_params`)."""
-        for reserved in _RESERVED:
-            if reserved in self.teacher_params:
-                raise TeacherError(
-                    f"teacher_params must not contain {reserved!r}; use the curriculum's "
-                    f"{'seed' if reserved == 'random_state' else 'reward_bounds'} field"
-                )
-        params = {k: to_tuples(v) for k, v in self.teacher_params.items()}
-        params = teacher_class(self.teacher).migrate_params(params, self.params_version)
-        return make_teacher(
-            self.teacher, self.space, **params, random_state=self.seed,
-            reward_bounds=self.reward_bounds,
-        )
-
-    def resolved(self, teacher: Teacher | None = None) -> CurriculumConfig:
-        """This configuration with every hyper-parameter written out, defaults included,
-        so that its log replays the same under a later version with other defaults.
-        ``teacher``: one already made from this configuration (saves making another)."""
-        made = teacher if teacher is not None else self.make_teacher()
-        params = {k: _lists(v) for k, v in made.get_params().items() if k not in _RESERVED}
-        return replace(self, teacher_params=params, params_version=made.params_version)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "teacher": self.teacher,
-            "space": self.space.to_json(),
-            "teacher_params": _lists(dict(self.teacher_params)),
-            "seed": self.seed,
-            "reward_bounds": list(self.reward_bounds) if self.reward_bounds else None,
-            "mastery_threshold": self.mastery_threshold,
-            "environment": None if self.environment is None else dict(self.environment),
-            "params_version": self.params_version,
-        }
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> CurriculumConfig:
-        """A recorded configuration. One recorded before hyper-parameter versions existed
-        (no ``params_version`` key) gets its version inferred here, the one documented
-        inference (:meth:`teacher.base.Teacher.infer_params_version`)."""
-        rb = d.get("reward_bounds")
-        params = dict(d.get("teacher_params") or {})
-        if "params_version" in d:
-            version = d["params_version"]
-        else:
-            try:
-                version = teacher_class(str(d["teacher"])).infer_params_version(params)
-            except TeacherError:
-                version = None  # an unknown teacher: make_teacher names it
-        return cls(
-            name=str(d["name"]),
-            teacher=str(d["teacher"]),
-            space=TaskSpace.from_json(d["space"]),
-            teacher_params=params,
-            seed=d.get("seed"),
-            reward_bounds=(float(rb[0]), float(rb[1])) if rb is not None else None,
-            mastery_threshold=(
-                None if d.get("mastery_threshold") is None else float(d["mastery_threshold"])
-            ),
-            environment=None if d.get("environment") is None else dict(d["environment"]),
-            params_version=version,
-        )
-
-
-#: Teacher arguments a configuration holds in its own fields (seed, reward_bounds).
-_RESERVED = BASE_PARAMS
-
-
-def _lists(v: Any) -> Any:
-    """``v`` as JSON values: tuples become lists, numpy scalars Python numbers."""
-    if isinstance(v, tuple | list):
-        return [_lists(x) for x in v]
-    if isinstance(v, dict):
-        return {k: _lists(x) for k, x in v.items()}
-    return v.item() if isinstance(v, np.generic) else v
 
 
 @dataclass(frozen=True)

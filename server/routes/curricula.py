@@ -8,7 +8,6 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from server.deps import ServiceDep
 from server.schemas import CurriculumCreate, CurriculumList, CurriculumOut, ErrorOut
-from server.spec import CurriculumSpec
 from server.views import curriculum_out
 
 router = APIRouter(prefix="/v1/curricula", tags=["curricula"])
@@ -29,7 +28,7 @@ async def create_curriculum(
 ) -> CurriculumOut:
     """Create a curriculum (201). Names are unique: the same name with the same
     configuration returns the existing curriculum (200); otherwise 409."""
-    live, created = await service.create(CurriculumSpec(**body.model_dump()))
+    live, created = await service.create(body)
     if not created:
         response.status_code = status.HTTP_200_OK
     return curriculum_out(live)

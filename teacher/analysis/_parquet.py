@@ -1,54 +1,31 @@
-"""Event logs as Parquet: one row per event, lossless.
+"""Event logs as Parquet files: typed events in and out of the one layout that
+:mod:`teacher.parquet_codec` defines (and documents) for the server and this package.
 
-Column layout (the server writes the same with :func:`events_to_parquet`):
-
-========================  ========  ===================================================
-column                    type      content
-========================  ========  ===================================================
-``seq``                   int64     1, 2, 3, ... without gaps
-``type``                  string    created / task / result / evaluation / fit / expired
-``time``                  string    ISO 8601 UTC, exactly as in the JSON-lines log
-``schema_version``        int32     the event schema version (teacher.SCHEMA_VERSION)
-``payload``               string    JSON object of every other field of the event
-========================  ========  ===================================================
-
-Row ``i`` holds the same object as line ``i`` of the JSON-lines log once ``payload`` is
-merged back; the file metadata key ``curriculum_teacher`` is ``events/1``.
-
-The reader also accepts the *columnar* layout the server writes without this package:
-the same four leading columns, then one column per event field (``task_id``, ``origin``,
-``return``, ``length``, ``worker``, ``test_set``, ``step``, ``mastered``, ``episode``), a
-``params`` struct and ``config`` / ``fit`` as JSON text; null where an event has no value.
+The reader also loads the ``events/1`` layout (four leading columns and a ``payload``
+JSON object) that earlier versions of this module wrote.
 """
 
 from __future__ import annotations
 
-import io
-import json
 import os
 from collections.abc import Iterable
 from typing import IO, Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from teacher.analysis._check import check_order
 from teacher.errors import EventLogError, TeacherError
 from teacher.events import Event, event_from_json, event_to_json
+from teacher.parquet_codec import (
+    missing_columns,
+    parquet_schema,
+    read_table,
+    rows_to_objects,
+    write_events,
+)
 
 __all__ = ["events_to_parquet", "events_from_parquet", "PARQUET_SCHEMA"]
 
-_HEAD = ("seq", "type", "time", "schema_version")
-PARQUET_SCHEMA = pa.schema(
-    [
-        ("seq", pa.int64()),
-        ("type", pa.string()),
-        ("time", pa.string()),
-        ("schema_version", pa.int32()),
-        ("payload", pa.string()),
-    ],
-    metadata={b"curriculum_teacher": b"events/1"},
-)
+# The layout's columns before ``params`` (whose struct fields depend on the space).
+PARQUET_SCHEMA = parquet_schema([])
 
 Source = str | os.PathLike[str] | bytes | IO[bytes]
 
@@ -58,49 +35,32 @@ def events_to_parquet(
 ) -> None:
     """Write events (typed, or objects in :func:`teacher.event_to_json` form) as Parquet
     to a path or a binary file object."""
-    cols: dict[str, list[Any]] = {name: [] for name in PARQUET_SCHEMA.names}
-    for e in events:
-        d = dict(e) if isinstance(e, dict) else event_to_json(e)
-        for name in _HEAD:
-            cols[name].append(d.pop(name, None))
-        cols["payload"].append(json.dumps(d, allow_nan=False))
-    table = pa.Table.from_pydict(cols, schema=PARQUET_SCHEMA)
-    pq.write_table(table, where)
+    write_events((dict(e) if isinstance(e, dict) else event_to_json(e) for e in events), where)
 
 
 def events_from_parquet(source: Source, *, name: str | None = None) -> list[Event]:
-    """Read a Parquet event log written by :func:`events_to_parquet`.
+    """Read a Parquet event log (written by :func:`events_to_parquet` or the server).
 
     A file that is not readable Parquet (truncated, corrupt) raises EventLogError with
     ``line=None``; a bad row raises EventLogError whose ``line`` is the 1-based row and
     whose ``valid_events`` holds every event before it.
     """
     label = name or (os.fspath(source) if isinstance(source, str | os.PathLike) else "parquet")
-    if isinstance(source, bytes):
-        source = io.BytesIO(source)
     try:
-        table = pq.read_table(source)
-    except (pa.ArrowException, OSError) as exc:
-        raise EventLogError(
-            f"{label}: not a readable Parquet event log (the file may be truncated or "
-            f"corrupt): {exc}"
-        ) from None
-    names = table.column_names
-    wanted = PARQUET_SCHEMA.names if "payload" in names else [*_HEAD, "params"]
-    missing = [c for c in wanted if c not in names]
+        table = read_table(source, label)
+    except ValueError as exc:
+        raise EventLogError(str(exc)) from None
+    missing = missing_columns(table)
     if missing:
         raise EventLogError(
             f"{label}: Parquet column {missing[0]!r} is missing; an event log has columns "
-            f"{PARQUET_SCHEMA.names} (or the server's columnar layout), this file has {names}"
+            f"{PARQUET_SCHEMA.names}, this file has {table.column_names}"
         )
-    columns = {c: table.column(c).to_pylist() for c in names}
-    to_object = _row_object if "payload" in names else _columnar_object
     events: list[Event] = []
-    for i in range(table.num_rows):
-        row = i + 1
+    objects = iter(rows_to_objects(table))
+    for row in range(1, table.num_rows + 1):
         try:
-            d = to_object(columns, i)
-            event = event_from_json(d)
+            event = event_from_json(next(objects))
             check_order(event, len(events) + 1)
         except (ValueError, TeacherError) as exc:
             raise EventLogError(
@@ -108,33 +68,3 @@ def events_from_parquet(source: Source, *, name: str | None = None) -> list[Even
             ) from None
         events.append(event)
     return events
-
-
-def _row_object(columns: dict[str, list[Any]], i: int) -> dict[str, Any]:
-    payload = columns["payload"][i]
-    try:
-        rest = json.loads(payload) if payload is not None else None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"payload is not valid JSON ({exc.msg})") from None
-    if not isinstance(rest, dict):
-        raise ValueError(f"payload must be a JSON object, got {payload!r}")
-    d = {k: v for k, v in rest.items() if k not in _HEAD}
-    for name in _HEAD:
-        if columns[name][i] is not None:
-            d[name] = columns[name][i]
-    return d
-
-
-def _columnar_object(columns: dict[str, list[Any]], i: int) -> dict[str, Any]:
-    d: dict[str, Any] = {}
-    for name, values in columns.items():
-        v = values[i]
-        if v is None:
-            continue  # a field the event does not have, or an optional one left empty
-        if name in ("config", "fit") and isinstance(v, str):
-            try:
-                v = json.loads(v)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"column {name!r} is not valid JSON ({exc.msg})") from None
-        d[name] = v
-    return d

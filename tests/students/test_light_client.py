@@ -81,7 +81,8 @@ from students.wrappers import CurriculumWrapper, TaskInObservation
 from students.sources import HttpTaskSource
 from students.taskenv import TaskParamEnv
 took = time.perf_counter() - t
-heavy = [m for m in ("torch", "stable_baselines3", "Box2D", "envs", "tensorboard")
+heavy = [m for m in ("torch", "stable_baselines3", "Box2D", "envs", "tensorboard", "scipy",
+                       "teacher.registry")
          if m in sys.modules]
 try:
     import torch  # noqa: F401

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -111,6 +114,40 @@ def test_the_servers_columnar_parquet_is_read_too(toy_run, tmp_path):
     path = tmp_path / "server.parquet"
     path.write_bytes(eventlog.to_parquet(rows, toy_run.config.space.names))
     assert as_json(load_log(path).events) == as_json(toy_run.events)
+
+
+def test_analysis_and_server_write_one_parquet_layout(toy_run, tmp_path):
+    import pyarrow.parquet as pq
+
+    eventlog = pytest.importorskip("server.eventlog")
+    from server.store.base import EventRow
+
+    rows = [EventRow(e.seq, e.type, json.dumps(event_to_json(e))) for e in toy_run.events]
+    served = pq.read_table(io.BytesIO(eventlog.to_parquet(rows, toy_run.config.space.names)))
+    path = tmp_path / "analysis.parquet"
+    events_to_parquet(toy_run.events, path)
+    written = pq.read_table(path)
+    assert written.schema.equals(served.schema, check_metadata=True)
+    assert written.to_pylist() == served.to_pylist()
+
+
+def test_the_earlier_payload_parquet_layout_is_still_read(toy_run, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    head = ("seq", "type", "time", "schema_version")
+    objects = as_json(toy_run.events)
+    cols = {name: [d[name] for d in objects] for name in head}
+    cols["payload"] = [json.dumps({k: v for k, v in d.items() if k not in head})
+                       for d in objects]
+    path = tmp_path / "v1.parquet"
+    pq.write_table(pa.table(cols), path)
+    assert as_json(load_log(path).events) == objects
+
+
+def test_importing_teacher_does_not_import_pyarrow():
+    code = "import sys, teacher, teacher.parquet_codec; assert 'pyarrow' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_truncated_parquet_gives_a_clear_error(toy_run, tmp_path):
