@@ -7,7 +7,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: setup test lint typecheck layers pytest contract postgres-binaries browser-binaries screenshots demo bench bench-teachers bench-envs bench-server bench-students bench-dashboard bench-faults bench-client clean
+.PHONY: setup test lint typecheck layers pytest contract postgres-binaries browser-binaries screenshots demo bench bench-teachers bench-envs bench-server bench-students bench-dashboard bench-faults bench-client rllib-venv rllib-example clean
 
 setup: $(STAMP)
 
@@ -90,5 +90,19 @@ bench-faults: setup
 bench-client: setup
 	$(BIN)/python benchmarks/bench_client.py
 
+# RLlib as a client (examples/rllib_ppo_teacher.py) in its own virtual environment:
+# ray[rllib] pins gymnasium 1.2.2, older than the project's; never downgrade .venv for it.
+RLLIB_VENV := .venv-rllib
+rllib-venv: $(RLLIB_VENV)/.installed
+
+$(RLLIB_VENV)/.installed: pyproject.toml
+	test -x $(RLLIB_VENV)/bin/python || $(PY) -m venv $(RLLIB_VENV)
+	$(RLLIB_VENV)/bin/pip install --quiet torch==2.13.0
+	$(RLLIB_VENV)/bin/pip install --quiet 'ray[rllib]==2.60.0' 'gymnasium[box2d]==1.2.2' -e '.[client,envs,server]'
+	touch $@
+
+rllib-example: rllib-venv
+	$(RLLIB_VENV)/bin/python examples/rllib_ppo_teacher.py --iterations 2 --out runs/rllib-example
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(RLLIB_VENV) .pytest_cache .mypy_cache .ruff_cache

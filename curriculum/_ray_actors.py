@@ -30,6 +30,12 @@ def connect(address: str | None, *, num_cpus: int | None = None) -> bool:
         os.environ.update(_LOOPBACK_ENV)
     import ray
 
+    if address is None:
+        # The constant is read when ray is imported: if that happened before us, set it.
+        from ray._private import ray_constants
+
+        ray_constants.ENABLE_RAY_CLUSTER = False
+
     if ray.is_initialized():
         return False
     if address is not None:
@@ -41,16 +47,15 @@ def connect(address: str | None, *, num_cpus: int | None = None) -> bool:
 
 
 def ray_addresses() -> list[str]:
-    """Every address this Ray cluster advertises: the GCS and each node's manager and
-    object store (the loopback test checks them)."""
+    """The addresses this Ray cluster advertises: the GCS and each node's manager (the
+    loopback test checks them)."""
     import ray
 
     ctx = ray.get_runtime_context()
     out = [ctx.gcs_address.rsplit(":", 1)[0]]
     for node in ray.nodes():
-        out += [node["NodeManagerAddress"], node.get("NodeManagerHostname", "")]
-        out = [a for a in out if a]
-    return out
+        out.append(node["NodeManagerAddress"])
+    return [a for a in out if a]
 
 
 class ServerActor:
@@ -64,7 +69,9 @@ class ServerActor:
         from server.app import create_app
         from server.settings import Settings
 
-        settings = Settings(db=db, host=host, port=port, log_level="warning")
+        options: dict[str, Any] = {"db": db, "host": host, "port": port,
+                                   "log_level": "warning"}
+        settings = Settings(**options)
         self.url = f"http://{host}:{port}"
         config = uvicorn.Config(create_app(settings), host=host, port=port,
                                 log_level="warning", lifespan="on")

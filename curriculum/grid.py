@@ -186,7 +186,7 @@ def run_grid(spec: GridSpec, *, address: str | None = None, num_cpus: int | None
              f"teacher server {url}, storage {spec.storage}")
         results: dict[str, RunResult] = {}
         pending: dict[Any, tuple[str, Any]] = {}
-        remote_worker = ray.remote(actors.WorkerActor)
+        remote_worker: Any = ray.remote(actors.WorkerActor)
         for teacher, walker, seed in spec.runs():
             name = f"{teacher}-{walker}-s{seed}"
             results[name] = RunResult(name, teacher, walker, seed)
@@ -244,10 +244,11 @@ def _start_server(spec: GridSpec, free_port: Callable[[], int]) -> tuple[str, An
     port_file = home / "port"
     port = int(port_file.read_text()) if port_file.exists() else free_port()
     port_file.write_text(f"{port}\n")
-    actor = ray.remote(ServerActor).options(
+    remote_server: Any = ray.remote(ServerActor)
+    actor = remote_server.options(
         num_cpus=0, max_restarts=-1, max_task_retries=-1,
     ).remote(f"sqlite:///{(home / 'curriculum.db').resolve()}", port)
-    return ray.get(actor.address.remote(), timeout=120), actor
+    return str(ray.get(actor.address.remote(), timeout=120)), actor
 
 
 def _progress(spec: GridSpec, url: str, results: dict[str, RunResult],
