@@ -98,7 +98,12 @@ rllib-venv: $(RLLIB_VENV)/.installed
 $(RLLIB_VENV)/.installed: pyproject.toml
 	test -x $(RLLIB_VENV)/bin/python || $(PY) -m venv $(RLLIB_VENV)
 	$(RLLIB_VENV)/bin/pip install --quiet torch==2.13.0
-	$(RLLIB_VENV)/bin/pip install --quiet 'ray[rllib]==2.60.0' 'gymnasium[box2d]==1.2.2' -e '.[client,envs,server]'
+	# gymnasium 1.2.2's [box2d] extra wants box2d-py (a swig build); the project's Box2D
+	# wheel (box2d) provides the same module, so the project goes in without its extras.
+	$(RLLIB_VENV)/bin/pip install --quiet 'ray[rllib]==2.60.0' 'gymnasium==1.2.2' 'box2d>=2.3.10' \
+	    pygame imageio numpy scipy scikit-learn typer httpx 'pydantic>=2.6' fastapi \
+	    'uvicorn[standard]' pydantic-settings prometheus-client
+	$(RLLIB_VENV)/bin/pip install --quiet --no-deps -e .
 	touch $@
 
 rllib-example: rllib-venv

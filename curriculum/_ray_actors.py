@@ -63,7 +63,8 @@ class ServerActor:
     the server dies with the actor and a restarted actor serves the same store (the
     SQLite file under the grid's storage path) on the same port."""
 
-    def __init__(self, db: str, port: int, host: str = "127.0.0.1") -> None:
+    def __init__(self, db: str, port: int, host: str = "127.0.0.1",
+                 pid_file: str | None = None) -> None:
         import uvicorn
 
         from server.app import create_app
@@ -83,6 +84,9 @@ class ServerActor:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError(f"the teacher server did not start on {self.url}")
             time.sleep(0.05)
+        if pid_file is not None:  # where a test (or an operator) finds the process
+            with open(pid_file, "a") as fh:
+                fh.write(f"{os.getpid()}\n")
 
     def address(self) -> str:
         return self.url

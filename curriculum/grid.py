@@ -247,7 +247,8 @@ def _start_server(spec: GridSpec, free_port: Callable[[], int]) -> tuple[str, An
     remote_server: Any = ray.remote(ServerActor)
     actor = remote_server.options(
         num_cpus=0, max_restarts=-1, max_task_retries=-1,
-    ).remote(f"sqlite:///{(home / 'curriculum.db').resolve()}", port)
+    ).remote(f"sqlite:///{(home / 'curriculum.db').resolve()}", port,
+             pid_file=str(home / "starts.txt"))
     return str(ray.get(actor.address.remote(), timeout=120)), actor
 
 

@@ -110,3 +110,30 @@ def test_cli_rejects_a_bad_spec_before_starting_anything(tmp_path):
     assert proc.returncode == 2
     assert "steps must be an integer >= 1, got -5" in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_killed_server_actor_restarts_on_its_store_and_the_worker_reconnects(
+        local_ray, tmp_path):
+    spec = GridSpec(teachers=["random"], seeds=[4], steps=768, eval_every=0,
+                    checkpoint_every=256, storage=tmp_path, **TINY)  # type: ignore[arg-type]
+    starts = tmp_path / "server" / "starts.txt"
+    log = tmp_path / "runs" / "random-default-s4" / "worker-0" / "curriculum.json"
+    out: dict[str, object] = {}
+    grid = threading.Thread(target=lambda: out.update(r=run_grid(spec, echo=lambda s: None)))
+    grid.start()
+    deadline = time.monotonic() + 300
+    while not log.exists():  # the worker has joined its curriculum
+        assert grid.is_alive() and time.monotonic() < deadline
+        time.sleep(0.2)
+    time.sleep(2)
+    os.kill(int(starts.read_text().split()[0]), signal.SIGKILL)
+    grid.join(600)
+    assert not grid.is_alive()
+    assert len(starts.read_text().split()) == 2  # Ray restarted the server actor
+    (run,) = out["r"].runs  # type: ignore[attr-defined]
+    assert run.error is None, run.error
+    assert run.worker_starts == 1 and run.steps >= 768  # the worker rode it out
+    assert run.replay_ok  # the restarted server's store holds an exact log
+    events = read_jsonl(tmp_path / "runs" / run.name / "events.jsonl")
+    reported = Counter(e.task_id for e in events if isinstance(e, ResultEvent))
+    assert reported and max(reported.values()) == 1
