@@ -7,7 +7,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: setup test lint typecheck layers pytest contract postgres-binaries browser-binaries screenshots demo bench bench-teachers bench-envs bench-server bench-students bench-dashboard bench-faults bench-client rllib-venv rllib-example clean
+.PHONY: setup test lint typecheck layers pytest contract postgres-binaries browser-binaries screenshots demo bench bench-teachers bench-envs bench-server bench-students bench-dashboard bench-faults bench-client bench-grid rllib-venv rllib-example clean
 
 setup: $(STAMP)
 
@@ -89,6 +89,11 @@ bench-faults: setup
 
 bench-client: setup
 	$(BIN)/python benchmarks/bench_client.py
+
+# One `curriculum grid` (2 teachers x 2 seeds on a local Ray) against the same runs
+# started directly; not part of `make bench` (a few minutes).
+bench-grid: setup
+	$(BIN)/python benchmarks/bench_grid.py
 
 # RLlib as a client (examples/rllib_ppo_teacher.py) in its own virtual environment:
 # ray[rllib] pins gymnasium 1.2.2, older than the project's; never downgrade .venv for it.

@@ -30,6 +30,7 @@ KWARGS = {"n_steps": 512, "batch_size": 64, "n_epochs": 2}
 
 
 def direct(spec: GridSpec, root: Path) -> float:
+    root.mkdir(parents=True)
     started = time.monotonic()
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     with local_server(root / "direct.db", log_path=root / "server.log") as url:

@@ -30,3 +30,6 @@ def test_rllib_ppo_trains_with_the_teacher_over_http(tmp_path):
     assert "iteration 2/2" in out.stdout
     last = out.stdout.strip().splitlines()[-1]
     assert last.startswith("teacher: ") and int(last.split()[1]) > 0, out.stdout
+    # every episode RLlib finished reached the teacher once
+    seen = out.stdout.split("iteration 2/2")[1].split("episodes ")[1].split(",")[0]
+    assert int(last.split()[1]) == int(float(seen)), out.stdout
