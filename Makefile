@@ -56,7 +56,7 @@ browser-binaries:
 # Refresh the dashboard screenshots and the comparison figure shown in the README and docs.
 screenshots: setup browser-binaries
 	CURRICULUM_SCREENSHOTS=docs/img CURRICULUM_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q -m browser tests/server/test_dashboard_browser.py
-	$(BIN)/python benchmarks/compare_figure.py
+	$(BIN)/python -m benchmarks.compare_figure
 
 test: lint typecheck layers pytest
 
@@ -66,29 +66,29 @@ demo: setup
 bench: bench-teachers bench-envs bench-server bench-students bench-dashboard bench-client
 
 bench-teachers: setup
-	$(BIN)/python benchmarks/bench_teachers.py
+	$(BIN)/python -m benchmarks.bench_teachers
 
 bench-envs: setup
-	$(BIN)/python benchmarks/bench_envs.py
+	$(BIN)/python -m benchmarks.bench_envs
 
 bench-server: setup
 	# wrk (Debian package) drives the load; without it a weaker Python client is used.
 	command -v wrk >/dev/null || (apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk)) || true
-	$(BIN)/python benchmarks/bench_server.py
+	$(BIN)/python -m benchmarks.bench_server
 
 bench-students: setup
-	$(BIN)/python benchmarks/bench_students.py
+	$(BIN)/python -m benchmarks.bench_students
 
 bench-dashboard: setup browser-binaries
-	$(BIN)/python benchmarks/bench_dashboard.py
+	$(BIN)/python -m benchmarks.bench_dashboard
 
 # Fault injection (SIGKILLs, cut PostgreSQL connections, database outages) and a 10-minute
 # soak; not part of `make bench` (about 15 minutes).
 bench-faults: setup
-	$(BIN)/python benchmarks/bench_faults.py
+	$(BIN)/python -m benchmarks.bench_faults
 
 bench-client: setup
-	$(BIN)/python benchmarks/bench_client.py
+	$(BIN)/python -m benchmarks.bench_client
 
 # One `curriculum grid` (2 teachers x 2 seeds on a local Ray) against the same runs
 # started directly; not part of `make bench` (a few minutes).

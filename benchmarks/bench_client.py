@@ -1,6 +1,6 @@
 """Import time of the light client against the SB3 worker, each in a fresh interpreter.
 
-    python benchmarks/bench_client.py [--runs 7]
+    python -m benchmarks.bench_client [--runs 7]
 
 The light client (`students.client`, `students.wrappers`, `students.sources`,
 `students.taskenv`) needs only the `[client]` extra; the target is <= 0.5 s. Rewrites the
@@ -16,9 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks._results import markdown_table, write_section  # noqa: E402
+from benchmarks._results import markdown_table, write_section
 
 PROBE = """
 import json, sys, time

@@ -12,23 +12,22 @@ animation frames over 5 s (the page's responsiveness).
 
 from __future__ import annotations
 
-import sys
+import argparse
+import statistics
+import tempfile
+import time
 from pathlib import Path
 
+import httpx
+
+from benchmarks._restart import build_log, serve_args
+from benchmarks._testhelpers import test_helper
+from curriculum.harness import ServerProcess
+
+_browser = test_helper("_browser")  # the browser tests' helpers (headless Chromium)
+Student, chromium = _browser.Student, _browser.chromium
+console_errors, wait_for = _browser.console_errors, _browser.wait_for
 ROOT = Path(__file__).resolve().parents[1]
-for p in (ROOT, ROOT / "tests" / "server"):
-    if str(p) not in sys.path:
-        sys.path.insert(0, str(p))
-
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-
-import httpx  # noqa: E402
-from _browser import Student, chromium, console_errors, wait_for  # noqa: E402
-
-from benchmarks.bench_server import Proc, build_log, serve_args  # noqa: E402
 
 GAP_JS = """
 const done = arguments[arguments.length - 1];
@@ -55,19 +54,19 @@ def main() -> None:
         cid, seq, _ = build_log(db, args.events, snapshot=True)
         built = time.perf_counter() - t0
         print(f"built a log of {seq:,} events in {built:.0f} s", flush=True)
-        server = Proc(serve_args(db))
-        started = server.start()
+        server = ServerProcess(serve_args(db), cwd=ROOT)
+        started = server.start(timeout=900)
         try:
             rows = measure(server.url, cid, args.loads)
         finally:
-            server.stop()
+            server.stop(timeout=120)
     total = time.perf_counter() - t_all
     table = markdown_table(["measure", "value"], rows)
     print(table)
     print(f"whole run: {total:.0f} s")
     if not args.no_write:
         write_section("dashboard", "Dashboard: a curriculum of 10^6 events in Chromium", f"""
-`python benchmarks/bench_dashboard.py` — a default ALP-GMM curriculum of {seq:,} events
+`python -m benchmarks.bench_dashboard` — a default ALP-GMM curriculum of {seq:,} events
 (built straight into SQLite in {built:.0f} s, server start from its snapshot {started:.1f} s),
 its page opened {args.loads} times in headless Chromium (Debian's, through Selenium) on
 the same machine as the server. The machine's 2 cores were shared with other work during

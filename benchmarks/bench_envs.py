@@ -1,6 +1,6 @@
 """Step and reset speed of StumpTracks-v1 / HexagonTracks-v1 against stock BipedalWalker-v3.
 
-Run from the repository root: ``.venv/bin/python benchmarks/bench_envs.py``. Every
+Run from the repository root: ``.venv/bin/python -m benchmarks.bench_envs``. Every
 environment goes through ``gymnasium.make`` (same wrappers as the stock one). Rounds
 interleave the environments so that load from other processes hits all of them alike;
 each number is the median over rounds.
@@ -16,18 +16,14 @@ Targets: steps/s ratio >= 0.9, reset time ratio <= 1.2 (default walker).
 from __future__ import annotations
 
 import statistics
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import gymnasium as gym
+import numpy as np
 
-import gymnasium as gym  # noqa: E402
-import numpy as np  # noqa: E402
-
-import envs  # noqa: E402
-from benchmarks._results import markdown_table, write_section  # noqa: E402
+import envs
+from benchmarks._results import markdown_table, write_section
 
 STOCK = "BipedalWalker-v3"
 ROUNDS = 5
@@ -132,7 +128,7 @@ def main() -> None:
         "environments apply a new task from `paper50` every time; stock resets draw a new "
         "random terrain. The `-v1` environments build the reference's terrain: one static "
         "body per ground edge (28-117 edges) and per obstacle. Run: "
-        "`.venv/bin/python benchmarks/bench_envs.py`.\n\n" + table
+        "`.venv/bin/python -m benchmarks.bench_envs`.\n\n" + table
     )
     print(table)
     print(f"\n({time.perf_counter() - began:.0f} s)")

@@ -21,68 +21,44 @@ per-request p50/p99 of every minute (a plot is written next to RESULTS.md).
 
 from __future__ import annotations
 
-import sys
+import argparse
+import asyncio
+import contextlib
+import random
+import shutil
+import signal
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-for extra in (ROOT, ROOT / "tests" / "server"):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
+import httpx
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import contextlib  # noqa: E402
-import os  # noqa: E402
-import random  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-
-import httpx  # noqa: E402
-
-from benchmarks.bench_server import SPACE, free_port  # noqa: E402
+from benchmarks._load import SPACE
+from benchmarks._testhelpers import postgres_url, test_helper
+from curriculum.harness import ServerProcess, free_port, serve_command
 
 RESULTS_DIR = Path(__file__).resolve().parent
+ROOT = RESULTS_DIR.parent
 
 
-class Server:
-    """``curriculum serve`` on a fixed port (kept across restarts)."""
+class Server(ServerProcess):
+    """``curriculum serve`` on a fixed port (kept across restarts); up once /healthz
+    answers, also with 503 (store unwritable)."""
 
     def __init__(self, db_url: str):
         self.db_url = db_url
-        self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
+        super().__init__(serve_command(db_url, "--log-level", "critical"), cwd=ROOT,
+                         env={"CURRICULUM_CLAIM_WAIT_S": "30"}, port=free_port(),
+                         healthy=(200, 503))
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    def start(self, timeout: float = 120.0) -> float:
+        return super().start(timeout)
 
-    def start(self, timeout: float = 120.0) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "curriculum.serve_cmd", "--port", str(self.port),
-             "--db", self.db_url, "--log-level", "critical"],
-            cwd=ROOT, env={**os.environ, "CURRICULUM_CLAIM_WAIT_S": "30"},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code in (200, 503):
-                    return
-            time.sleep(0.05)
-        raise RuntimeError("server did not start")
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(60)
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 60.0) -> None:
+        super().stop(sig, timeout)
 
     def rss_mib(self) -> float:
         assert self.proc is not None
@@ -230,8 +206,8 @@ async def fault_phase(backend: str, db_url: str, proxy: object, students_n: int,
 def soak(db_url: str, students_n: int, minutes: int) -> tuple[list[list[object]], str]:
     """``minutes`` back-to-back one-minute runs of the load generator of bench_server (wrk
     where installed), 64 students on one curriculum of one server; RSS after each."""
-    from benchmarks.bench_server import load
-    from benchmarks.bench_server import reconcile as count_logged
+    from benchmarks._load import load
+    from benchmarks._load import reconcile as count_logged
 
     server = Server(db_url)
     server.start()
@@ -278,16 +254,11 @@ def _plot(rows: list[list[object]]) -> None:
 
 @contextlib.contextmanager
 def postgres_behind_proxy() -> Iterator[tuple[str, object] | None]:
-    import _pg
-
-    if _pg.unavailable_reason() is not None:
-        print(f"no PostgreSQL phase: {_pg.unavailable_reason()}", file=sys.stderr)
-        yield None
-        return
-    from _proxy import PgProxy
-
-    with _pg.pg_server(fsync=True) as admin, _pg.fresh_database(admin) as url:
-        proxy = PgProxy(url)
+    with postgres_url("phase") as url:
+        if url is None:
+            yield None
+            return
+        proxy = test_helper("_proxy").PgProxy(url)
         try:
             yield url, proxy
         finally:

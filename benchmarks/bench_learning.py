@@ -6,8 +6,8 @@ path as remote workers, minus HTTP) with its curriculum's event log in its run d
 Mastery is the % of test tasks (the first ``--eval-tasks`` of ``paper50``) whose return
 exceeds 230, evaluated every ``--eval-every`` steps.
 
-    .venv/bin/python benchmarks/bench_learning.py              # the recorded run
-    .venv/bin/python benchmarks/bench_learning.py --steps 20000 --seeds 1   # smoke test
+    .venv/bin/python -m benchmarks.bench_learning              # the recorded run
+    .venv/bin/python -m benchmarks.bench_learning --steps 20000 --seeds 1   # smoke test
 
 Paper scale (SAC, 20M steps per run) is for bigger machines: see the README.
 """
@@ -16,18 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from benchmarks._results import markdown_table, write_section  # noqa: E402
+from benchmarks._results import markdown_table, write_section
 
 PLOT = Path(__file__).with_name("learning_curves.png")
 
@@ -104,7 +99,7 @@ def main() -> None:
         f"wall). Mastery: % of the first {a.eval_tasks} `paper50` test tasks with return "
         f"> 230 (mean ± sd over seeds; in brackets the mean test return).\n\n{table}\n\n"
         "![mastery curves](learning_curves.png)"
-        "\n\nRun it: `.venv/bin/python benchmarks/bench_learning.py` (see `--help`)."
+        "\n\nRun it: `.venv/bin/python -m benchmarks.bench_learning` (see `--help`)."
         "\n\nPaper scale (SAC, ~20M steps per run, evaluation every 500k steps on the "
         "whole test set) needs a bigger machine and about a day per run: start one "
         "`curriculum serve` and, per run, `curriculum student --server URL --curriculum "

@@ -2,33 +2,28 @@
 remote teacher (a real server over HTTP) versus the same worker on a fixed task with no
 teacher, interleaved in one run on the same machine. Target: overhead <= 5%.
 
-    .venv/bin/python benchmarks/bench_students.py [--steps 30720] [--rounds 3]
+    .venv/bin/python -m benchmarks.bench_students [--steps 30720] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import gymnasium as gym
+import torch
+from stable_baselines3 import PPO
+from stable_baselines3.common.monitor import Monitor
+from stable_baselines3.common.vec_env import DummyVecEnv
 
-import gymnasium as gym  # noqa: E402
-import torch  # noqa: E402
-from stable_baselines3 import PPO  # noqa: E402
-from stable_baselines3.common.monitor import Monitor  # noqa: E402
-from stable_baselines3.common.vec_env import DummyVecEnv  # noqa: E402
-
-import envs  # noqa: E402
-from benchmarks._results import markdown_table, write_section  # noqa: E402
-from curriculum._local import local_server  # noqa: E402
-from students import CurriculumWrapper, HttpTaskSource, LocalTaskSource, TeacherClient  # noqa: E402
-from teacher import Curriculum, CurriculumConfig, TaskSpace  # noqa: E402
+import envs
+from benchmarks._results import markdown_table, write_section
+from curriculum._local import local_server
+from students import CurriculumWrapper, HttpTaskSource, LocalTaskSource, TeacherClient
+from teacher import Curriculum, CurriculumConfig, TaskSpace
 
 ENV = "StumpTracks-v1"
 FIXED = {"stump_height": 1.5, "obstacle_spacing": 3.0}

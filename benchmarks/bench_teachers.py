@@ -10,40 +10,37 @@ no cap) and compares our batched numpy EM with scikit-learn's GaussianMixture.
 
 Usage (from the repository root)::
 
-    .venv/bin/python benchmarks/bench_teachers.py             # full run, writes RESULTS.md
-    .venv/bin/python benchmarks/bench_teachers.py --quick     # small smoke run, no write
-    .venv/bin/python benchmarks/bench_teachers.py --variants paper grid20 \\
+    .venv/bin/python -m benchmarks.bench_teachers             # full run, writes RESULTS.md
+    .venv/bin/python -m benchmarks.bench_teachers --quick     # small smoke run, no write
+    .venv/bin/python -m benchmarks.bench_teachers --variants paper grid20 \\
         --teachers alp-gmm alp-gmm+ --seeds 3 --no-write --skip-costs
 """
 
 from __future__ import annotations
 
-import os
+import argparse
+import multiprocessing as mp
+import sys
+import time
+from typing import Any
 
-# One BLAS thread per process, set before numpy is imported anywhere.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
-
-import argparse  # noqa: E402
-import multiprocessing as mp  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import numpy as np  # noqa: E402
-
-from benchmarks._results import markdown_table, write_section  # noqa: E402
-from teacher import InvalidParameterError, ToyStudent, make_teacher, run_fit  # noqa: E402
-from teacher._em import criterion_value, fit_mixtures, fit_mixtures_sklearn  # noqa: E402
-from teacher.alpgmm import ALPGMM  # noqa: E402
-from teacher.base import Teacher  # noqa: E402
-from teacher.space import TaskSpace  # noqa: E402
+from benchmarks._results import markdown_table, write_section
+from benchmarks._teacher_costs import em_vs_sklearn, history_costs, toy_windows
+from benchmarks._teacher_tables import (
+    CATEGORIES,
+    LABELS,
+    MASTERY,
+    REFERENCE,
+    REFERENCE_TEACHERS,
+    RunResult,
+    score_tables,
+    summary_table,
+    targets_table,
+    usage_table,
+)
+from teacher import ToyStudent, make_teacher
+from teacher.base import Teacher
+from teacher.space import TaskSpace
 
 try:
     from threadpoolctl import threadpool_limits
@@ -60,34 +57,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "grid20": {"grid": 20},
     "cube": {"dims": 3, "grid": 6},
 }
-VARIANT_NOTES = {
-    "paper": "10x10 grid, 2-D (the paper's toy student)",
-    "distractors": "10x10 grid + 2 irrelevant dims (4-D)",
-    "unlearnable": "20% cells unlearnable, return noise sd 0.05",
-    "grid20": "20x20 grid (400 cells; at most ~65% reachable in 20k)",
-    "cube": "6x6x6 grid, 3-D",
-}
-REFERENCE_TEACHERS = ["random", "riac", "covar-gmm", "alp-gmm"]
 TEACHERS = [*REFERENCE_TEACHERS, "alp-gmm+"]
 OPTIONAL_TEACHERS = ["oracle"]
-CHECKPOINTS = (5_000, 10_000, 20_000, 50_000)
-MASTERY = 75.0
-
-#: ALGORITHMS.md §4: the reference implementation (mean ± sd over 5 seeds).
-REFERENCE = {
-    "random": ("0.0", "1.0", "4.4 ± 0.8", "41.3"),
-    "riac": ("9.2", "22.2", "46.2 ± 1.9", "100"),
-    "covar-gmm": ("12.4", "29.4", "63.8 ± 4.2", "100"),
-    "alp-gmm": ("5.2", "13.8", "36.0 ± 1.8", "95.7"),
-}
-#: Targets at 20k on the paper's toy student: (comparison, value).
-#: Issue #2's targets at 20k on the paper variant: (op, value, tolerance = one sd of the
-#: reference figure of ALGORITHMS.md §4).
-TARGETS = {"alp-gmm": (">=", 36.0, 1.8), "covar-gmm": (">=", 60.0, 4.2),
-           "riac": (">=", 44.0, 1.9), "random": ("~", 4.0, 0.8)}
-LABELS = {"random": "Random", "riac": "RIAC", "covar-gmm": "Covar-GMM", "alp-gmm": "ALP-GMM",
-          "alp-gmm+": "ALP-GMM+", "oracle": "Oracle*"}
-CATEGORIES = ("useful", "over-practice", "saturated", "too hard")
 
 
 #: --ablation: (label, teacher, hyper-parameters). The measurements behind the diagnosis
@@ -118,34 +89,13 @@ ABLATION: list[tuple[str, str, dict[str, Any]]] = [
 
 
 def build_teacher(name: str, space: TaskSpace, seed: int, **params: Any) -> Teacher:
-    """The teacher ``name`` (defaults unless ``params``); alp-gmm+ falls back to a direct
-    import while it is not registered, the oracle gets toy-scale settings."""
+    """The teacher ``name`` (defaults unless ``params``); the oracle gets toy-scale
+    settings."""
     if name == "oracle":
         params = {"threshold": 0.75, "start": tuple(0.0 for _ in range(space.dim)), **params}
-    try:
-        return make_teacher(name, space, random_state=seed, **params)
-    except InvalidParameterError:
-        if name != "alp-gmm+":
-            raise
-        from teacher.alpgmm_plus import ALPGMMPlus
-
-        return ALPGMMPlus(space, random_state=seed, **params)
+    return make_teacher(name, space, random_state=seed, **params)
 
 
-@dataclass
-class RunResult:
-    teacher: str
-    variant: str
-    seed: int
-    episodes: int
-    scores: list[float]  # every 1000 episodes
-    cpu_s: float  # teacher process time (sample_task + update)
-    counts: dict[str, int] = field(default_factory=dict)  # episodes per category
-    alp_sum: dict[str, float] = field(default_factory=dict)  # ALP per category
-    origins: dict[str, int] = field(default_factory=dict)  # bootstrap / random / model
-
-    def score_at(self, episode: int) -> float:
-        return self.scores[episode // 1000 - 1]
 
 
 Job = tuple[str, str, dict[str, Any], str, int, int]  # label, teacher, params, variant, ...
@@ -223,254 +173,6 @@ def _collect(it, n: int, start: float, progress: bool) -> list[RunResult]:
                   f"{r.scores[-1]:5.1f}%  ({time.time() - start:.0f} s)",
                   file=sys.stderr, flush=True)
     return out
-
-
-# -- score tables ------------------------------------------------------------------------
-
-
-def _ms(values: list[float]) -> str:
-    a = np.asarray(values, dtype=float)
-    sd = a.std(ddof=1) if len(a) > 1 else 0.0
-    return f"{a.mean():.1f} ± {sd:.1f}"
-
-
-def _group(results: list[RunResult]) -> dict[tuple[str, str], list[RunResult]]:
-    g: dict[tuple[str, str], list[RunResult]] = {}
-    for r in results:
-        g.setdefault((r.variant, r.teacher), []).append(r)
-    for rs in g.values():
-        rs.sort(key=lambda r: r.seed)
-    return g
-
-
-def score_tables(results: list[RunResult], teachers: list[str], variants: list[str],
-                 episodes: int) -> str:
-    g = _group(results)
-    checkpoints = [c for c in CHECKPOINTS if c <= episodes] or [episodes // 1000 * 1000]
-    parts = []
-    for v in variants:
-        rows = []
-        for t in teachers:
-            rs = g.get((v, t))
-            if not rs:
-                continue
-            cpu = np.mean([1000 * r.cpu_s / r.episodes for r in rs])
-            row: list[object] = [LABELS.get(t, t)]
-            row += [_ms([r.score_at(c) for r in rs]) for c in checkpoints]
-            if v == "paper":
-                row.append(REFERENCE[t][2] if t in REFERENCE else "—")
-                if episodes >= 50_000:
-                    row.append(REFERENCE[t][3] if t in REFERENCE else "—")
-            row.append(f"{cpu:.2f}")
-            rows.append(row)
-        headers = ["teacher"] + [f"{c // 1000}k" for c in checkpoints]
-        if v == "paper":
-            headers.append("reference 20k")
-            if episodes >= 50_000:
-                headers.append("reference 50k (3 seeds)")
-        headers.append("CPU s / 1000 ep")
-        n_seeds = len(g.get((v, teachers[0]), []))
-        parts.append(f"**{v}** — {VARIANT_NOTES.get(v, v)} ({n_seeds} seeds, % mastered)\n\n"
-                     + markdown_table(headers, rows))
-    return "\n\n".join(parts)
-
-
-def summary_table(results: list[RunResult], teachers: list[str], variants: list[str],
-                  episodes: int) -> str:
-    """20k score per teacher (rows) and variant (columns), and whether alp-gmm+ beats
-    every reference teacher there."""
-    g = _group(results)
-    last = episodes // 1000 * 1000
-    rows = []
-    for t in teachers:
-        row: list[object] = [LABELS.get(t, t)]
-        for v in variants:
-            rs = g.get((v, t))
-            row.append(_ms([r.score_at(last) for r in rs]) if rs else "—")
-        rows.append(row)
-    if "alp-gmm+" in teachers:
-        row = ["ALP-GMM+ beats all references?"]
-        for v in variants:
-            plus = g.get((v, "alp-gmm+"))
-            refs = [g[(v, t)] for t in REFERENCE_TEACHERS if (v, t) in g]
-            if not plus or not refs:
-                row.append("—")
-                continue
-            mine = np.mean([r.score_at(last) for r in plus])
-            best = max(np.mean([r.score_at(last) for r in rs]) for rs in refs)
-            row.append(f"{'yes' if mine > best else 'NO'} ({mine - best:+.1f})")
-        rows.append(row)
-    return markdown_table([f"teacher ({last // 1000}k, % mastered)", *variants], rows)
-
-
-def targets_table(results: list[RunResult], episodes: int) -> str:
-    g = _group(results)
-    rows = []
-    for t, (op, value, tol) in TARGETS.items():
-        rs = g.get(("paper", t))
-        if not rs or episodes < 20_000:
-            continue
-        scores = np.array([r.score_at(20_000) for r in rs])
-        mean = float(scores.mean())
-        se = float(scores.std(ddof=1) / np.sqrt(len(scores))) if len(scores) > 1 else 0.0
-        if op == ">=":
-            verdict = ("met" if mean >= value else
-                       "met within tolerance" if mean >= value - tol else "MISSED")
-        else:
-            verdict = "met" if abs(mean - value) <= tol else "MISSED"
-        rows.append([LABELS[t], f"{op} {value:g}", f"{tol:g}", f"{mean:.1f} ± {se:.1f}",
-                     verdict])
-    if not rows:
-        return ""
-    return markdown_table(["teacher", "target at 20k (paper)", "tolerance (reference sd)",
-                           "measured mean ± s.e.", ""], rows)
-
-
-def usage_table(results: list[RunResult], teachers: list[str], variant: str) -> str:
-    """How each teacher spends its episodes (share of all episodes, %)."""
-    g = _group(results)
-    rows = []
-    for t in teachers:
-        rs = g.get((variant, t))
-        if not rs:
-            continue
-        n = sum(r.episodes for r in rs)
-        tot = {c: sum(r.counts[c] for r in rs) for c in CATEGORIES}
-        rnd = sum(r.origins.get("random", 0) + r.origins.get("bootstrap", 0) for r in rs)
-        row: list[object] = [LABELS.get(t, t)] + [f"{100 * tot[c] / n:.1f}" for c in CATEGORIES]
-        row.append(f"{100 * rnd / n:.1f}")
-        if t.startswith("alp-gmm"):
-            row += [f"{tot_alp / max(1, tot[c]):.3f}" for c, tot_alp in
-                    ((c, sum(r.alp_sum[c] for r in rs)) for c in CATEGORIES)]
-        else:
-            row += ["—"] * len(CATEGORIES)
-        rows.append(row)
-    headers = ["teacher", "useful %", "over-practice %", "saturated %", "too hard %",
-               "uniform (bootstrap+random) %", *[f"mean ALP: {c}" for c in CATEGORIES]]
-    return markdown_table(headers, rows)
-
-
-# -- costs -------------------------------------------------------------------------------
-
-
-def history_costs(sizes: list[int], n_updates: int = 2000, n_fits: int = 3) -> str:
-    """ALP-GMM (paper defaults, no history cap) update / sample / fit-round times at
-    several history sizes, on the 2-D toy space."""
-    space = ToyStudent().space
-    teacher = ALPGMM(space, random_state=0)
-    rng = np.random.default_rng(0)
-    rows = []
-    filled = 0
-    for size in sizes:
-        # Fill with observe(): it stores pairs and schedules fits but never runs them.
-        fill = size - filled - n_updates
-        tasks = rng.random((max(fill, 0), space.dim))
-        rets = rng.random(max(fill, 0))
-        for task, r in zip(tasks, rets, strict=True):
-            teacher.observe(task, float(r))
-        filled += max(fill, 0)
-        tasks = rng.random((n_updates, space.dim))
-        rets = rng.random(n_updates)
-        t0 = time.process_time()
-        for task, r in zip(tasks, rets, strict=True):
-            teacher.observe(task, float(r))
-        upd = (time.process_time() - t0) / n_updates
-        filled += n_updates
-        # Install one fit so sampling draws from a mixture, then time fit rounds.
-        fit_times = []
-        for _ in range(n_fits):
-            while teacher.pending_fit is None:
-                teacher.observe(rng.random(space.dim), float(rng.random()))
-                filled += 1
-            req = teacher.pending_fit
-            t0 = time.process_time()
-            teacher.install_fit(run_fit(req))
-            fit_times.append(time.process_time() - t0)
-        t0 = time.process_time()
-        for _ in range(n_updates):
-            teacher.sample_task()
-        smp = (time.process_time() - t0) / n_updates
-        fit = float(np.median(fit_times))
-        amort = upd + smp + fit / teacher.fit_rate
-        rows.append([f"{len(teacher._nn):,}", f"{1e3 * upd:.3f}", f"{1e3 * smp:.3f}",
-                     f"{1e3 * fit:.1f}", f"{1e3 * amort:.3f}"])
-        print(f"  history {len(teacher._nn):,}: update {1e3 * upd:.3f} ms", file=sys.stderr,
-              flush=True)
-    return markdown_table(
-        ["stored pairs", "update ms (no fit)", "sample ms", "fit round ms (k=2..10)",
-         "amortised ms / episode"], rows)
-
-
-def toy_windows(n_windows: int = 8) -> list[np.ndarray]:
-    """Real ALP-GMM fit windows (250 x [task, ALP], 3-D) from a toy-student run."""
-    student = ToyStudent(random_state=0)
-    teacher = ALPGMM(student.space, random_state=0)
-    out = []
-    while len(out) < n_windows:
-        task = teacher.sample_task()
-        teacher.observe(task, student.episode(task))
-        req = teacher.pending_fit
-        if req is not None:
-            if req.fit_index % 4 == 0:
-                out.append(np.array(req.data))
-            teacher.install_fit(run_fit(req))
-    return out
-
-
-def em_vs_sklearn(windows: list[np.ndarray], ks: list[int]) -> str:
-    """One fit round (every k) by each backend on the same windows: time, mean
-    log-likelihood per point, the model AIC selects; and our EM started from
-    scikit-learn's solution, which must stay there (same fixed point)."""
-    rows = []
-    diff = {k: [] for k in ks}
-    ll = {k: {"numpy": [], "sklearn": []} for k in ks}
-    times: dict[str, list[float]] = {"numpy": [], "sklearn": []}
-    chosen: dict[str, list[tuple[int, float]]] = {"numpy": [], "sklearn": []}
-    fixed_point = []
-    for i, x in enumerate(windows):
-        seed = 1000 + i
-        t0 = time.process_time()
-        fn = fit_mixtures(x, ks, np.random.default_rng(seed))
-        times["numpy"].append(time.process_time() - t0)
-        t0 = time.process_time()
-        fs = fit_mixtures_sklearn(x, ks, seed)
-        times["sklearn"].append(time.process_time() - t0)
-        for a, b in zip(fn, fs, strict=True):
-            ll[a.k]["numpy"].append(a.log_likelihood)
-            ll[a.k]["sklearn"].append(b.log_likelihood)
-            diff[a.k].append(a.log_likelihood - b.log_likelihood)
-        for name, fits in (("numpy", fn), ("sklearn", fs)):
-            aic = [criterion_value(f, x.shape[0], x.shape[1], "aic") for f in fits]
-            best = fits[int(np.argmin(aic))]
-            chosen[name].append((best.k, best.log_likelihood))
-        warm = fit_mixtures(x, ks, np.random.default_rng(seed),
-                            inits={f.k: (f.weights, f.means, f.covariances) for f in fs})
-        fixed_point += [a.log_likelihood - b.log_likelihood for a, b in zip(warm, fs,
-                                                                          strict=True)]
-    for k in ks:
-        d = np.asarray(diff[k])
-        rows.append([str(k), f"{np.mean(ll[k]['numpy']):.3f}", f"{np.mean(ll[k]['sklearn']):.3f}",
-                     f"{d.mean():+.3f} ± {d.std(ddof=1) if len(d) > 1 else 0.0:.3f}"])
-    ll_np = float(np.mean([c[1] for c in chosen["numpy"]]))
-    ll_sk = float(np.mean([c[1] for c in chosen["sklearn"]]))
-    k_np = float(np.mean([c[0] for c in chosen["numpy"]]))
-    k_sk = float(np.mean([c[0] for c in chosen["sklearn"]]))
-    rows.append(["AIC choice (mean k, ll)", f"k={k_np:.1f}, {ll_np:.3f}",
-                 f"k={k_sk:.1f}, {ll_sk:.3f}", f"{ll_np - ll_sk:+.3f}"])
-    t_np, t_sk = 1e3 * np.median(times["numpy"]), 1e3 * np.median(times["sklearn"])
-    rows.append(["fit round CPU ms (median)", f"{t_np:.1f}", f"{t_sk:.1f}",
-                 f"numpy {t_sk / t_np:.1f}x faster"])
-    return (f"{len(windows)} real ALP-GMM fit windows (250 points of [task, ALP], 3-D) from a "
-            f"toy run; k = {ks[0]}..{ks[-1]}, one EM start each (k-means init, different "
-            "random streams), tol 1e-3. Mean log-likelihood per point (higher is better); "
-            "the difference is mean ± sd over windows (single-start EM lands in different "
-            "local optima either way):\n\n"
-            + markdown_table(["k", "numpy EM", "scikit-learn", "numpy − sklearn"], rows)
-            + "\n\nOur EM started from scikit-learn's fitted parameters (same data, same k) "
-            f"ends at Δ log-likelihood per point in [{min(fixed_point):+.1e}, "
-            f"{max(fixed_point):+.1e}] over {len(fixed_point)} fits, median "
-            f"{np.median(fixed_point):+.1e}: the same fixed point — scikit-learn stops once "
-            "an iteration gains < 1e-3, and a few more iterations of either EM only climb.")
 
 
 # -- main --------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The comparison figure of the README: teachers on the paper's toy student over seeds,
 through ``curriculum toy`` logs and ``teacher.analysis.compare``.
 
-    python benchmarks/compare_figure.py [--episodes 10000] [--seeds 3] [--out docs/img]
+    python -m benchmarks.compare_figure [--episodes 10000] [--seeds 3] [--out docs/img]
 
 Writes compare-mastery.png, compare-tasks.png and compare-final_mastery.md into --out
 (the logs go to a temporary folder), prints the final-mastery table and records it in
@@ -12,17 +12,12 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from curriculum._toy import run_toy  # noqa: E402
-from teacher.analysis import compare  # noqa: E402
+from curriculum._toy import run_toy
+from teacher.analysis import compare
 
 TEACHERS = ("random", "riac", "alp-gmm", "alp-gmm+")
 
@@ -54,7 +49,7 @@ def main() -> None:
 
         rows = [[r.group, r.text, r.n] for r in res.table.itertuples()]
         write_section("compare-figure", "Comparison figure: teachers on the toy student", f"""
-`python benchmarks/compare_figure.py` (also `make screenshots`): `curriculum toy` logs of
+`python -m benchmarks.compare_figure` (also `make screenshots`): `curriculum toy` logs of
 {len(TEACHERS)} teachers x {args.seeds} seeds x {args.episodes:,} episodes (default
 hyper-parameters), compared with `teacher.analysis.compare`; the figures are
 `docs/img/compare-*.png` in the README. {seconds:.0f} s on the shared 2 cores.

@@ -29,7 +29,7 @@ from envs._test_sets import generate_test_set, test_set, test_set_names
 from envs._track import Track, hexagon_track, obstacle_starts, stump_track
 from envs._walkers import WALKERS, WalkerSpec, walker_spec
 from envs.errors import (
-    InvalidTaskError,
+    InvalidEnvTaskError,
     UnknownEnvironmentError,
     UnknownTestSetError,
     UnknownWalkerError,
@@ -41,7 +41,7 @@ __all__ = [
     "MAX_EPISODE_STEPS",
     "WALKERS",
     "HexagonTracksEnv",
-    "InvalidTaskError",
+    "InvalidEnvTaskError",
     "ParametricWalkerEnv",
     "REMOVED_IDS",
     "RecordedEpisode",

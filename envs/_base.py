@@ -106,7 +106,7 @@ class ParametricWalkerEnv(BipedalWalker):
         mastery_threshold: an episode return above this masters the task.
 
     Raises:
-        UnknownWalkerError, InvalidTaskError, ValueError: on bad arguments.
+        UnknownWalkerError, InvalidEnvTaskError, ValueError: on bad arguments.
     """
 
     metadata = {"render_modes": ["human", "rgb_array"], "render_fps": FPS}
@@ -210,7 +210,7 @@ class ParametricWalkerEnv(BipedalWalker):
                 order, each value in its range.
 
         Raises:
-            InvalidTaskError: the task is rejected; the pending and current tasks are kept.
+            InvalidEnvTaskError: the task is rejected; the pending and current tasks are kept.
         """
         self._pending_task = self.task_spec.validate(task)
 
@@ -237,7 +237,7 @@ class ParametricWalkerEnv(BipedalWalker):
             (observation of shape (observation_dim,), {"task": name -> value}).
 
         Raises:
-            InvalidTaskError: ``options["task"]`` is invalid (nothing is changed).
+            InvalidEnvTaskError: ``options["task"]`` is invalid (nothing is changed).
             ValueError: ``options["track"]`` or ``options["push"]`` is invalid, or an
                 unknown option is given (nothing is changed).
         """

@@ -80,7 +80,7 @@ def record_episode(
             time either way).
 
     Raises:
-        UnknownEnvironmentError, UnknownWalkerError, InvalidTaskError, ValueError.
+        UnknownEnvironmentError, UnknownWalkerError, InvalidEnvTaskError, ValueError.
     """
     task_spec(env_id)  # fail on an unknown id before creating anything
     target = Path(path)

@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from envs.errors import InvalidTaskError, UnknownEnvironmentError
+from envs.errors import InvalidEnvTaskError, UnknownEnvironmentError
 
 __all__ = [
     "ENV_IDS",
@@ -78,7 +78,7 @@ class TaskSpec:
                 of shape (d,) with the values in canonical order.
 
         Raises:
-            InvalidTaskError: unknown or missing name, wrong length, a value that is not a
+            InvalidEnvTaskError: unknown or missing name, wrong length, a value that is not a
                 finite real number, or a value outside [low, high]. The message names the
                 parameter, its range and the value received.
         """
@@ -86,27 +86,27 @@ class TaskSpec:
             unknown = [k for k in task if k not in self.names]
             if unknown:
                 key = unknown[0]
-                raise InvalidTaskError(
+                raise InvalidEnvTaskError(
                     f"unknown task parameter {key!r} (got {task[key]!r}); "
                     f"{self.env_id} expects {self.describe()}"
                 )
             missing = [n for n in self.names if n not in task]
             if missing:
                 lo, hi = self.bounds()[missing[0]]
-                raise InvalidTaskError(
+                raise InvalidEnvTaskError(
                     f"task is missing {missing[0]} (range [{lo}, {hi}]); "
                     f"{self.env_id} expects {self.describe()}"
                 )
             values: list[object] = [task[n] for n in self.names]
         elif isinstance(task, str | bytes) or not isinstance(task, Sequence | np.ndarray):
-            raise InvalidTaskError(
+            raise InvalidEnvTaskError(
                 f"task must be a mapping name -> value or a sequence of {self.dim} values, "
                 f"got {task!r}; {self.env_id} expects {self.describe()}"
             )
         else:
             array = np.asarray(task, dtype=object)
             if array.shape != (self.dim,):
-                raise InvalidTaskError(
+                raise InvalidEnvTaskError(
                     f"task has shape {array.shape}, {self.env_id} expects {self.dim} values "
                     f"({', '.join(self.names)})"
                 )
@@ -120,12 +120,14 @@ class TaskSpec:
 def _check_value(name: str, value: object, low: float, high: float) -> float:
     """Return ``value`` as a float if it is a finite real in [low, high], else raise."""
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise InvalidTaskError(f"{name} must be a number in [{low}, {high}], got {value!r}")
+        raise InvalidEnvTaskError(f"{name} must be a number in [{low}, {high}], got {value!r}")
     number = float(value)
     if not math.isfinite(number):
-        raise InvalidTaskError(f"{name} must be a finite number in [{low}, {high}], got {number!r}")
+        raise InvalidEnvTaskError(
+            f"{name} must be a finite number in [{low}, {high}], got {number!r}"
+        )
     if not low <= number <= high:
-        raise InvalidTaskError(f"{name} must be in [{low}, {high}], got {number!r}")
+        raise InvalidEnvTaskError(f"{name} must be in [{low}, {high}], got {number!r}")
     return number
 
 

@@ -8,14 +8,14 @@ range or choices, and the value received.
 from __future__ import annotations
 
 __all__ = [
-    "InvalidTaskError",
+    "InvalidEnvTaskError",
     "UnknownEnvironmentError",
     "UnknownTestSetError",
     "UnknownWalkerError",
 ]
 
 
-class InvalidTaskError(ValueError):
+class InvalidEnvTaskError(ValueError):
     """A task is malformed: unknown or missing parameter, wrong length, value out of range.
 
     The environment that rejected it keeps its previous task.

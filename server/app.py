@@ -117,7 +117,7 @@ def create_app(settings: Settings | None = None, store: EventStore | None = None
     app.state.service = None
     install_handlers(app)
     # The routers carry their full prefix and their routes go to the app directly (an
-    # included router costs ~10 us more per request in FastAPI 0.16x), ahead of the docs
+    # included router costs measurably more per request in FastAPI 0.16x), ahead of the docs
     # routes and with the student loop first: routes are matched in order, one by one.
     ours = [r for router in (episodes.router, curricula.router, events.router, ops.router)
             for r in router.routes]

@@ -1,23 +1,32 @@
 """GMM fits off the request path: a pool of worker processes running ``teacher.run_fit``.
 
-A fit round is up to ~100 ms of CPU and would hold the GIL; in another process the
-server keeps answering with the installed mixture meanwhile. This module imports only
-``teacher`` so worker processes start light.
+A fit round is tens of milliseconds of CPU (benchmarks/RESULTS.md) and would hold the
+GIL; in another process the server keeps answering with the installed mixture
+meanwhile. This module imports only ``teacher`` so worker processes start light.
+
+:class:`FitScheduler` owns the lifecycle of every live curriculum's fits (due ->
+computing -> ready -> installed, or coalesced); :class:`FitState` is where one
+curriculum's stands, which the rest of the server only reads.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Protocol
 
-from teacher import FitRequest, FitResult, run_fit
+from teacher import Curriculum, Event, FitRequest, FitResult, run_fit
 
-__all__ = ["FitRunner", "timed_fit"]
+__all__ = ["FitRunner", "FitScheduler", "FitState", "timed_fit"]
+
+log = logging.getLogger(__name__)
 
 
 def timed_fit(request: FitRequest) -> tuple[FitResult, float]:
@@ -67,7 +76,7 @@ class FitRunner:
 
     def warm_up(self) -> None:
         """Start the worker processes now (blocking; call it off the event loop): the
-        first start imports numpy and scipy and would stall the loop for ~0.5 s."""
+        first start imports numpy and scipy and would stall the loop."""
         self._executor().submit(_noop).result()
 
     def _executor(self) -> ProcessPoolExecutor:
@@ -102,3 +111,115 @@ class FitRunner:
             if self._pool is not None:
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = None
+
+
+class FitState:
+    """Where the fits of one live curriculum stand. Changed only by :class:`FitScheduler`.
+
+    ``future``: the fit being computed (at most one); ``ready``: the newest computed fit
+    not yet installed; ``submitted`` / ``failed``: the newest fit index started / that
+    failed; ``coalesced``: due fits never installed because a newer one superseded them;
+    ``generation``: bumped when the curriculum is rebuilt, so older fits are dropped.
+    """
+
+    def __init__(self, installed_index: int):
+        self.future: asyncio.Future[tuple[FitResult, float]] | None = None
+        self.ready: FitResult | None = None
+        self.submitted = installed_index
+        self.failed = 0
+        self.coalesced = 0
+        self.generation = 0
+
+    @property
+    def in_flight(self) -> bool:
+        return self.future is not None
+
+
+class FitHost(Protocol):
+    """What the scheduler needs of a live curriculum (server.live.LiveCurriculum)."""
+
+    id: str
+    cur: Curriculum
+    deleted: bool
+    fits: FitState
+
+
+def installed_index(cur: Curriculum) -> int:
+    fit = cur.teacher.installed_fit
+    return 0 if fit is None else int(fit.fit_index)
+
+
+class FitScheduler:
+    """The one owner of the fit lifecycle: :meth:`schedule` starts the teacher's due fit
+    in the worker processes unless one is being computed (due windows never started
+    are skipped and counted as coalesced); a computed fit becomes ``ready`` and the next
+    request installs it through :meth:`take_ready`; :meth:`reset` forgets everything in
+    flight after a rebuild; :meth:`cancel` when the curriculum goes.
+
+    observe: called with the seconds of every computed fit. stopping: no new fit starts
+    while it returns True.
+    """
+
+    def __init__(self, runner: FitRunner, *, observe: Callable[[float], None] | None = None,
+                 stopping: Callable[[], bool] = lambda: False):
+        self.runner = runner
+        self.observe = observe
+        self.stopping = stopping
+        self.failures = 0
+
+    def schedule(self, live: FitHost) -> None:
+        state = live.fits
+        request = live.cur.teacher.pending_fit
+        if (request is None or state.future is not None or self.stopping()
+                or request.fit_index <= max(state.submitted, state.failed)):
+            return
+        state.coalesced += max(0, request.fit_index - state.submitted - 1)
+        state.submitted = request.fit_index
+        fut = self.runner.submit(request)
+        state.future = fut
+        generation = state.generation
+        fut.add_done_callback(lambda f: self._done(live, generation, request.fit_index, f))
+
+    def take_ready(self, live: FitHost) -> list[Event]:
+        """Install the ready fit, if newer than the installed one: its ``fit`` event."""
+        state = live.fits
+        fit, state.ready = state.ready, None
+        if fit is None or fit.fit_index <= installed_index(live.cur):
+            return []
+        return [live.cur.install_fit(fit)]
+
+    def reset(self, live: FitHost) -> None:
+        """``live.cur`` was rebuilt: drop what was computed for the old one, start anew."""
+        state = live.fits
+        state.generation += 1
+        state.ready = None
+        state.future = None
+        state.submitted = installed_index(live.cur)
+        self.schedule(live)
+
+    def cancel(self, live: FitHost) -> None:
+        if live.fits.future is not None:
+            live.fits.future.cancel()
+
+    def _done(self, live: FitHost, generation: int, fit_index: int,
+              fut: asyncio.Future[tuple[FitResult, float]]) -> None:
+        state = live.fits
+        if state.future is fut:
+            state.future = None
+        if fut.cancelled() or live.deleted or generation != state.generation:
+            return
+        exc = fut.exception()
+        if exc is not None:
+            self.failures += 1
+            state.failed = fit_index
+            self.runner.reset_if_broken(exc)
+            log.error("curriculum %s: fit %d failed: %r", live.id, fit_index, exc)
+            return
+        result, seconds = fut.result()
+        if self.observe is not None:
+            self.observe(seconds)
+        if state.ready is not None and state.ready.fit_index < result.fit_index:
+            state.coalesced += 1  # a computed fit replaced before any request installed it
+        if state.ready is None or state.ready.fit_index < result.fit_index:
+            state.ready = result
+        self.schedule(live)

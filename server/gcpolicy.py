@@ -2,7 +2,8 @@
 
 A full (generation 2) collection scans every tracked object: the imported libraries
 (hundreds of thousands of objects) and the teachers' growing histories. Measured under
-load, such passes paused the event loop for 75-230 ms several times per 5 s. After a full
+load, such passes paused the event loop for a long time several times per 5 s (numbers in
+benchmarks/RESULTS.md). After a full
 collection every surviving object is reachable, so moving the survivors out of the
 collector's reach (``gc.freeze()``) loses nothing, and the next full pass scans only what
 was allocated since. Reference counting still frees frozen objects; only reference cycles
@@ -10,7 +11,7 @@ among objects frozen while alive are never collected (the server's long-lived st
 none it drops).
 
 The first generation's threshold is raised too: with 64 requests in flight their
-short-lived objects kept crossing the default of 700 (~400 young collections a second);
+short-lived objects kept crossing the default of 700 (hundreds of young collections a second);
 at 10,000 reference counting frees them before any collection is due.
 """
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from teacher import Curriculum, CurriculumConfig, FitResult
+from server.fitting import FitState, installed_index
+from teacher import Curriculum, CurriculumConfig
 
 __all__ = ["LiveCurriculum"]
 
@@ -30,13 +31,7 @@ class LiveCurriculum:
         self.snapshot_seq = snapshot_seq
         self.broken = False
         self.deleted = False
-        self.generation = 0  # bumped at each rebuild; older fits are dropped
-        # fits
-        self.fit_future: asyncio.Future[tuple[FitResult, float]] | None = None
-        self.ready_fit: FitResult | None = None
-        self.fit_submitted = self.installed_fit_index
-        self.fit_failed = 0
-        self.coalesced = 0
+        self.fits = FitState(self.installed_fit_index)  # changed by the FitScheduler only
         self._waiters: list[asyncio.Future[None]] = []
 
     @property
@@ -45,13 +40,12 @@ class LiveCurriculum:
 
     @property
     def installed_fit_index(self) -> int:
-        fit = getattr(self.cur.teacher, "fit_", None)
-        return 0 if fit is None else int(fit.fit_index)
+        return installed_index(self.cur)
 
     @property
     def fits_behind(self) -> int:
         """Fits due and not yet installed."""
-        return max(0, int(getattr(self.cur.teacher, "fits_due_", 0)) - self.installed_fit_index)
+        return max(0, self.cur.teacher.fits_due - self.installed_fit_index)
 
     # -- log followers ----------------------------------------------------------------------
     def notify(self) -> None:

@@ -11,7 +11,7 @@ from server.errors import StoreError
 from server.live import LiveCurriculum
 from server.store import CorruptLogError, EventRow, EventStore
 
-__all__ = ["read_all", "stream", "verify_covered"]
+__all__ = ["read_all", "first_rows", "stream", "verify_covered"]
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +34,33 @@ async def read_all(store: EventStore, live: LiveCurriculum, after: int) -> list[
         after = chunk[-1].seq
 
 
+async def first_rows(
+    store: EventStore, live: LiveCurriculum, after: int, *, follow: bool
+) -> list[EventRow]:
+    """The first chunk :func:`stream` sends, read before a response starts, so that a
+    damaged log is an error status rather than a stream cut after its ``200``."""
+    upto = None if follow else live.committed_seq
+    return await asyncio.to_thread(
+        store.read_events, live.id, after=after, upto=upto, limit=_READ_CHUNK
+    )
+
+
 async def stream(
     store: EventStore, live: LiveCurriculum, after: int, *, follow: bool, heartbeat_s: float,
-    ending: Callable[[], bool],
+    ending: Callable[[], bool], first: list[EventRow],
 ) -> AsyncIterator[bytes]:
-    """JSON lines of the durable events after ``after``; with ``follow`` new events as
-    they become durable (an empty line after ``heartbeat_s`` of silence) until the
-    curriculum goes or ``ending()`` (the server is shutting down)."""
+    """JSON lines of the durable events after ``after``, starting with ``first`` (from
+    :func:`first_rows`); with ``follow`` new events as they become durable (an empty line
+    after ``heartbeat_s`` of silence) until the curriculum goes or ``ending()`` (the
+    server is shutting down)."""
     upto = None if follow else live.committed_seq
+    rows, pending = first, True
     while True:
-        rows = await asyncio.to_thread(
-            store.read_events, live.id, after=after, upto=upto, limit=_READ_CHUNK
-        )
+        if not pending:
+            rows = await asyncio.to_thread(
+                store.read_events, live.id, after=after, upto=upto, limit=_READ_CHUNK
+            )
+        pending = False
         if rows:
             after = rows[-1].seq
             yield "".join(f"{r.body}\n" for r in rows).encode()

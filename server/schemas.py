@@ -45,11 +45,11 @@ __all__ = [
     "TasksRequest",
     "TaskOut",
     "TasksOut",
-    "ResultIn",
+    "ResultItemIn",
     "ResultBatchIn",
     "ResultsBody",
     "ReportOut",
-    "EvaluationIn",
+    "EvaluationItemIn",
     "EvaluationBatchIn",
     "EvaluationsOut",
     "HealthOut",
@@ -276,7 +276,9 @@ class TasksOut(BaseModel):
 
 
 # -- results ----------------------------------------------------------------------------
-class ResultIn(_In):
+class ResultItemIn(_In):
+    """One result on the wire; the service turns it into a :class:`teacher.ResultIn`."""
+
     task_id: Name
     episode_return: FiniteFloat = Field(alias="return")
     length: Int64 | None = None
@@ -284,7 +286,7 @@ class ResultIn(_In):
 
 
 class ResultBatchIn(_In):
-    results: list[ResultIn] = Field(min_length=1, max_length=MAX_ITEMS_PER_REQUEST)
+    results: list[ResultItemIn] = Field(min_length=1, max_length=MAX_ITEMS_PER_REQUEST)
 
 
 def results_kind(value: Any) -> str:
@@ -297,7 +299,7 @@ def results_kind(value: Any) -> str:
 
 
 ResultsBody = Annotated[
-    Annotated[ResultIn, Tag("result")] | Annotated[ResultBatchIn, Tag("results")],
+    Annotated[ResultItemIn, Tag("result")] | Annotated[ResultBatchIn, Tag("results")],
     Discriminator(results_kind),
 ]
 
@@ -308,7 +310,9 @@ class ReportOut(BaseModel):
 
 
 # -- evaluations ------------------------------------------------------------------------
-class EvaluationIn(_In):
+class EvaluationItemIn(_In):
+    """One evaluation on the wire; the service turns it into a :class:`teacher.EvaluationIn`."""
+
     params: dict[Text, FiniteFloat]
     episode_return: FiniteFloat = Field(alias="return")
     test_set: Label | None = None
@@ -317,7 +321,7 @@ class EvaluationIn(_In):
 
 
 class EvaluationBatchIn(_In):
-    evaluations: list[EvaluationIn] = Field(min_length=1, max_length=MAX_ITEMS_PER_REQUEST)
+    evaluations: list[EvaluationItemIn] = Field(min_length=1, max_length=MAX_ITEMS_PER_REQUEST)
 
 
 class EvaluationsOut(BaseModel):

@@ -28,7 +28,7 @@ from server.errors import (
     StoreError,
     UnavailableError,
 )
-from server.fitting import FitRunner
+from server.fitting import FitRunner, FitScheduler
 from server.health import (
     LOAD_ERRORS,
     FailedCurricula,
@@ -41,14 +41,13 @@ from server.health import (
 from server.live import LiveCurriculum
 from server.loading import task_id_prefix
 from server.spec import CurriculumSpec, build_config, config_diff
-from server.store import EventRow, EventStore
+from server.store import CorruptLogError, EventRow, EventStore
 from server.writer import Writer
 from teacher import (
     Curriculum,
     EvaluationEvent,
     EvaluationIn,
     Event,
-    FitResult,
     ReportOutcome,
     ResultIn,
     TaskEvent,
@@ -81,9 +80,10 @@ class CurriculumService:
         self.store = store
         self.snapshot_every = snapshot_every
         self.heartbeat_s = heartbeat_s
-        self._observe_fit = observe_fit
         self._observe_commit = observe_commit
-        self._fits = FitRunner(fit_workers)
+        self._runner = FitRunner(fit_workers)
+        self._fits = FitScheduler(self._runner, observe=observe_fit,
+                                  stopping=lambda: self._stopping)
         self._live: dict[str, LiveCurriculum] = {}
         self._by_name: dict[str, str] = {}
         self._names_lock = asyncio.Lock()
@@ -93,13 +93,17 @@ class CurriculumService:
         self._failed = FailedCurricula()
         self._store_probe = StoreProbe(store)
         self._verifier: asyncio.Task[None] | None = None
-        self.fit_failures = 0
+
+    @property
+    def fit_failures(self) -> int:
+        """Fits that raised in the worker processes since the start."""
+        return self._fits.failures
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
         """Load every stored curriculum (snapshot + newer events), then start writing."""
         loop = asyncio.get_running_loop()
-        warm = loop.run_in_executor(None, self._fits.warm_up)
+        warm = loop.run_in_executor(None, self._runner.warm_up)
         warm.add_done_callback(_log_failure("starting the fit worker processes"))
         writer = Writer(self.store, loop, on_commit=self._on_commit,
                         on_batch=self._observe_commit)
@@ -125,7 +129,7 @@ class CurriculumService:
         for live in catch_up:
             self._snapshot(live)
         for live in self._live.values():
-            self._schedule_fit(live)
+            self._fits.schedule(live)
         behind = [live for live in self._live.values() if live.snapshot_seq > 0]
         if behind:
             # What the snapshots cover was not read at load: check it in the background.
@@ -138,6 +142,8 @@ class CurriculumService:
 
     def _take_out(self, live: LiveCurriculum, exc: BaseException) -> None:
         """Stop serving ``live`` (its stored history is unusable); the others go on."""
+        if live.deleted:  # already taken out (or deleted): the first reason stands
+            return
         self._failed.add(live.id, live.name, exc)
         self._live.pop(live.id, None)
         self._by_name.pop(live.name, None)
@@ -183,7 +189,7 @@ class CurriculumService:
             await writer.aclose()
             self._writer = None
         finally:
-            self._fits.shutdown()
+            self._runner.shutdown()
 
     @property
     def writer(self) -> Writer:
@@ -279,8 +285,7 @@ class CurriculumService:
                 self._live[live.id] = live
                 self._by_name[live.name] = live.id
                 raise
-        if live.fit_future is not None:
-            live.fit_future.cancel()
+        self._fits.cancel(live)
         live.notify()
 
     # -- tasks, results, evaluations ----------------------------------------------------------
@@ -296,7 +301,7 @@ class CurriculumService:
                 events: list[Event] = []
                 tasks = live.cur.issue_tasks(count, request_id)  # the same, or a conflict
             else:
-                events = self._install_ready_fit(live)
+                events = self._fits.take_ready(live)
                 tasks = live.cur.issue_tasks(count, request_id)
                 events.extend(tasks)
             ticket = self._append(live, events)
@@ -309,12 +314,12 @@ class CurriculumService:
         async with live.lock:
             await self._ensure_sound(live)
             live.cur.check_results(results)  # raises before anything changes
-            events = self._install_ready_fit(live)
+            events = self._fits.take_ready(live)
             outcome = live.cur.report(results)
             # Even with nothing new this waits for earlier writes: a duplicate is only
             # acknowledged once the original is durable.
             ticket = self._append(live, events + outcome.events)
-            self._schedule_fit(live)
+            self._fits.schedule(live)
         await ticket
         return outcome
 
@@ -365,57 +370,10 @@ class CurriculumService:
         live.cur = loaded.curriculum
         live.committed_seq = loaded.curriculum.seq
         live.snapshot_seq = loaded.snapshot_seq
-        live.generation += 1
-        live.ready_fit = None
-        live.fit_future = None
-        live.fit_submitted = live.installed_fit_index
         live.broken = False
         log.warning("curriculum %s rebuilt from the store at seq %d after a failed write",
                     live.id, live.cur.seq)
-        self._schedule_fit(live)
-
-    # -- fits ---------------------------------------------------------------------------------
-    def _install_ready_fit(self, live: LiveCurriculum) -> list[Event]:
-        fit, live.ready_fit = live.ready_fit, None
-        if fit is None or fit.fit_index <= live.installed_fit_index:
-            return []
-        return [live.cur.install_fit(fit)]
-
-    def _schedule_fit(self, live: LiveCurriculum) -> None:
-        """Start computing the teacher's due fit unless one is already being computed;
-        due windows that were never started are skipped (coalesced)."""
-        request = live.cur.teacher.pending_fit
-        if (request is None or live.fit_future is not None or self._stopping
-                or request.fit_index <= max(live.fit_submitted, live.fit_failed)):
-            return
-        live.coalesced += max(0, request.fit_index - live.fit_submitted - 1)
-        live.fit_submitted = request.fit_index
-        fut = self._fits.submit(request)
-        live.fit_future = fut
-        generation = live.generation
-        fut.add_done_callback(lambda f: self._fit_done(live, generation, request.fit_index, f))
-
-    def _fit_done(self, live: LiveCurriculum, generation: int, fit_index: int,
-                  fut: asyncio.Future[tuple[FitResult, float]]) -> None:
-        if live.fit_future is fut:
-            live.fit_future = None
-        if fut.cancelled() or live.deleted or generation != live.generation:
-            return
-        exc = fut.exception()
-        if exc is not None:
-            self.fit_failures += 1
-            live.fit_failed = fit_index
-            self._fits.reset_if_broken(exc)
-            log.error("curriculum %s: fit %d failed: %r", live.id, fit_index, exc)
-            return
-        result, seconds = fut.result()
-        if self._observe_fit is not None:
-            self._observe_fit(seconds)
-        if live.ready_fit is not None and live.ready_fit.fit_index < result.fit_index:
-            live.coalesced += 1  # a computed fit replaced before any request installed it
-        if live.ready_fit is None or live.ready_fit.fit_index < result.fit_index:
-            live.ready_fit = result
-        self._schedule_fit(live)
+        self._fits.reset(live)
 
     # -- store callbacks ----------------------------------------------------------------------
     def _on_commit(self, committed: dict[str, int], failed: set[str]) -> None:
@@ -434,17 +392,24 @@ class CurriculumService:
         """Every durable event after ``after`` (for exports)."""
         return await logstream.read_all(self.store, self.get(curriculum_id), after)
 
-    async def stream_log(
+    async def open_log_stream(
         self, curriculum_id: str, *, after: int = 0, follow: bool = False
     ) -> AsyncIterator[bytes]:
         """JSON lines of the durable events after ``after``; with ``follow`` the stream
         stays open and yields new events as they become durable (an empty line after
         ``heartbeat_s`` of silence), until the curriculum is deleted or the server stops
-        (SIGTERM included)."""
+        (SIGTERM included). The first chunk is read here, before any byte is sent, so an
+        unknown curriculum or a damaged log (which takes the curriculum out of service)
+        raises instead of cutting a stream that already answered ``200``."""
+        live = self.get(curriculum_id)
+        try:
+            first = await logstream.first_rows(self.store, live, after, follow=follow)
+        except CorruptLogError as exc:
+            await self._take_out_locked(live, exc)
+            raise
         return logstream.stream(
-            self.store, self.get(curriculum_id), after, follow=follow,
-            heartbeat_s=self.heartbeat_s,
-            ending=lambda: self._stopping or self._draining,
+            self.store, live, after, follow=follow, heartbeat_s=self.heartbeat_s,
+            ending=lambda: self._stopping or self._draining, first=first,
         )
 
 

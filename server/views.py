@@ -22,17 +22,14 @@ __all__ = [
 
 
 def config_out(config: CurriculumConfig) -> CurriculumConfigOut:
-    j = config.to_json()
-    return CurriculumConfigOut(
-        teacher=j["teacher"], space=j["space"], teacher_params=j["teacher_params"],
-        seed=j["seed"], reward_bounds=j["reward_bounds"],
-        mastery_threshold=j["mastery_threshold"], environment=j["environment"],
-    )
+    """The configuration's JSON form, read into the response model (fields it does not
+    declare, such as the name, are left out)."""
+    return CurriculumConfigOut.model_validate(config.to_json())
 
 
 def _gmm(live: LiveCurriculum) -> GMMSummary | None:
     teacher = live.cur.teacher
-    fit = getattr(teacher, "fit_", None)
+    fit = teacher.installed_fit
     if fit is None:
         return None
     fits = teacher.record_.fits
@@ -65,8 +62,8 @@ def curriculum_out(live: LiveCurriculum) -> CurriculumOut:
         last_fit_time=cur.last_fit_time,
         gmm=_gmm(live),
         fitting=FittingOut(
-            in_flight=live.fit_future is not None, behind=live.fits_behind,
-            coalesced=live.coalesced,
+            in_flight=live.fits.in_flight, behind=live.fits_behind,
+            coalesced=live.fits.coalesced,
         ),
         latest_mastery_pct=cur.latest_mastery(),
         mastery=mastery_rows(live),
@@ -92,5 +89,5 @@ def stats(live: LiveCurriculum) -> CurriculumStats:
     return CurriculumStats(
         name=live.name, tasks=c.n_tasks, results=c.n_results, pending=len(c.pending),
         evaluations=c.n_evaluations, fits=c.n_fits, fits_behind=live.fits_behind,
-        fits_coalesced=live.coalesced,
+        fits_coalesced=live.fits.coalesced,
     )

@@ -7,7 +7,7 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import gymnasium as gym
 import torch
@@ -123,6 +123,27 @@ def _make_env_fn(setup: EnvSetup, source_factory: Callable[[], TaskSource]):
     return make
 
 
+class _Backend(Protocol):
+    """Where the worker's curriculum lives: the teacher server (:class:`_Remote`) or this
+    process (:class:`_InProcess`). Both answer the same questions in the same shapes."""
+
+    curriculum_id: str
+    factory_for: Callable[[int], Callable[[], TaskSource]]  # rank -> task source factory
+
+    def report_evaluations(self, items: list[dict[str, Any]]) -> None: ...
+
+    def status(self) -> dict[str, Any]:
+        """``{"counts": {"tasks", "results", ...}, "latest_mastery_pct": float | None}``."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def _status(counts: dict[str, Any], latest_mastery_pct: float | None) -> dict[str, Any]:
+    """The one shape of :meth:`_Backend.status`."""
+    return {"counts": dict(counts), "latest_mastery_pct": latest_mastery_pct}
+
+
 class _Remote:
     """Task sources and evaluation reports through the teacher server."""
 
@@ -144,15 +165,16 @@ class _Remote:
             raise
         self.curriculum_id = str(info["id"])
         url, token, cid = cfg.server or "", cfg.token, self.curriculum_id
-        self.factory_for = lambda rank: HttpTaskSource.factory(
-            url, cid, token=token, worker=f"{cfg.worker}/{rank}"
+        self.factory_for: Callable[[int], Callable[[], TaskSource]] = lambda rank: (
+            HttpTaskSource.factory(url, cid, token=token, worker=f"{cfg.worker}/{rank}")
         )
 
     def report_evaluations(self, items: list[dict[str, Any]]) -> None:
         self.client.report_evaluations(self.curriculum_id, items)
 
     def status(self) -> dict[str, Any]:
-        return self.client.get_curriculum(self.curriculum_id)
+        info = self.client.get_curriculum(self.curriculum_id)
+        return _status(info["counts"], info.get("latest_mastery_pct"))
 
     def close(self) -> None:
         self.client.close()
@@ -189,7 +211,9 @@ class _InProcess:
             self.curriculum, writer=JsonlWriter(cfg.run_dir / "events.jsonl"),
             worker=cfg.worker,
         )
-        self.factory_for = lambda rank: (lambda: self.source)
+        self.factory_for: Callable[[int], Callable[[], TaskSource]] = (
+            lambda rank: (lambda: self.source)
+        )
         self._closed = False
 
     def report_evaluations(self, items: list[dict[str, Any]]) -> None:
@@ -201,8 +225,7 @@ class _InProcess:
         self.source.write_events(list(evs))
 
     def status(self) -> dict[str, Any]:
-        return {"counts": self.curriculum.counts(),
-                "latest_mastery_pct": self.curriculum.latest_mastery()}
+        return _status(self.curriculum.counts(), self.curriculum.latest_mastery())
 
     def close(self) -> None:
         if not self._closed:
@@ -233,7 +256,7 @@ def _run(cfg: StudentConfig, stop: _StopOnSignal) -> StudentSummary:
     check_algo_kwargs(cfg.algo, cfg.algo_kwargs)  # before anything is created or sent
     torch.set_num_threads(cfg.torch_threads)
     cfg.run_dir.mkdir(parents=True, exist_ok=True)
-    backend: _Remote | _InProcess = (
+    backend: _Backend = (
         _InProcess(cfg, setup) if cfg.in_process else _Remote(cfg, setup)
     )
     (cfg.run_dir / "curriculum.json").write_text(

@@ -3,9 +3,9 @@
 Fits every candidate number of components at once: the models are padded to the largest
 ``k`` and inactive components are masked, so one EM iteration is a handful of vectorised
 numpy operations over arrays of shape (models, components, dims, points); models drop out
-of the batch as they converge. On 250 points in 3-D this fits k = 2..10 in ~20 ms on one
-core, against ~350 ms for a loop of scikit-learn ``GaussianMixture`` fits (see
-``benchmarks/bench_teachers.py``).
+of the batch as they converge, several times faster than a loop of scikit-learn
+``GaussianMixture`` fits (measured by ``benchmarks/bench_teachers.py``; numbers in
+``benchmarks/RESULTS.md``).
 
 It follows scikit-learn's algorithm: k-means initialisation of the responsibilities,
 ``reg_covar`` added to every covariance diagonal, convergence when the change of the mean

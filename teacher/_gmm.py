@@ -102,6 +102,14 @@ class GMMTeacher(Teacher):
         return self._pending
 
     @property
+    def installed_fit(self) -> FitResult | None:
+        return self.fit_
+
+    @property
+    def fits_due(self) -> int:
+        return self.fits_due_
+
+    @property
     def fits_coalesced_(self) -> int:
         """Fits that became due but were superseded by a newer window before anyone
         installed them (due rounds - installed fits - the one still pending)."""

@@ -8,14 +8,12 @@ import numpy as np
 
 from teacher import _arrays
 from teacher import _params as P
-from teacher._finite import abs_diff
+from teacher._alp import MIN_PAIRS, ALPHistory, pair_alp
 from teacher._gmm import GMM_CHECKS, GMMTeacher
 from teacher._neighbours import TIES, NearestNeighbours
 from teacher.space import TaskSpace
 
 __all__ = ["ALPGMM"]
-
-_MIN_PAIRS_FOR_ALP = 5
 
 
 class ALPGMM(GMMTeacher):
@@ -51,7 +49,10 @@ class ALPGMM(GMMTeacher):
         "alp_history": P.optional(P.integer(1)),
         "alp_ties": P.one_of(list(TIES)),
     }
-    _legacy_params: ClassVar[dict[str, Any]] = {"alp_ties": "earliest"}
+    params_version: ClassVar[int] = 2
+    param_migrations: ClassVar[dict[int, dict[str, Any]]] = {
+        1: {"alp_ties": "earliest"},  # 2 added the tie rule; before, the earliest won
+    }
 
     def __init__(
         self,
@@ -81,37 +82,33 @@ class ALPGMM(GMMTeacher):
         self._nn = NearestNeighbours(
             self.space.dim, capacity=self.alp_history, ties=self.alp_ties
         )
-        self._returns = _arrays.Growable()
-        self._tasks = _arrays.Growable(self.space.dim)
-        self._alps = _arrays.Growable()
+        self._history = ALPHistory(self.space.dim)
 
     def _observe(self, task: np.ndarray, reward: float, raw_return: float) -> float:
         alp = 0.0
-        if len(self._nn) > _MIN_PAIRS_FOR_ALP:
+        if len(self._nn) > MIN_PAIRS:
             j = self._nn.query(task)
             assert j is not None
-            alp = abs_diff(reward, float(self._returns.values[j]))
+            alp = pair_alp(reward, self._history.returns.values[j])
         self._nn.add(task)
-        self._returns.append(reward)
-        self._tasks.append(task)
-        self._alps.append(alp)
+        self._history.append(task, reward, alp)
         self._schedule_fit()
         return alp
 
     def _window(self) -> np.ndarray:
-        n = self.fit_rate
-        return np.column_stack([self._tasks.values[-n:], self._alps.values[-n:]])
+        return self._history.window(self.fit_rate)
 
     # -- state -----------------------------------------------------------------------------
     def _get_state(self) -> dict[str, Any]:
         start = self._nn.start
-        keep = max(0, min(start, len(self._alps) - self.fit_rate))  # window rows too
+        h = self._history
+        keep = max(0, min(start, len(h) - self.fit_rate))  # window rows too
         return {
             **self._gmm_state(),
             "offset": keep,
-            "tasks": _arrays.encode(self._tasks.values[keep:]),
-            "returns": _arrays.encode(self._returns.values[keep:]),
-            "alps": _arrays.encode(self._alps.values[keep:]),
+            "tasks": _arrays.encode(h.tasks.values[keep:]),
+            "returns": _arrays.encode(h.returns.values[keep:]),
+            "alps": _arrays.encode(h.alps.values[keep:]),
         }
 
     def _set_state(self, state: dict[str, Any]) -> None:
@@ -123,12 +120,9 @@ class ALPGMM(GMMTeacher):
             raise ValueError("history lengths do not match the number of updates")
         # Rebuild history with indices shifted so the active window keeps its positions.
         self._init_history()
-        self._returns.extend(np.zeros(offset))
-        self._tasks.extend(np.zeros((offset, self.space.dim)))
-        self._alps.extend(np.zeros(offset))
+        self._history.extend(np.zeros((offset, self.space.dim)), np.zeros(offset),
+                             np.zeros(offset))
         self._nn.n = offset
         self._nn.extend(tasks)
-        self._returns.extend(returns)
-        self._tasks.extend(tasks)
-        self._alps.extend(alps)
+        self._history.extend(tasks, returns, alps)
         self._set_gmm_state(state)

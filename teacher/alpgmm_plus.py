@@ -33,11 +33,11 @@ import numpy as np
 
 from teacher import _arrays
 from teacher import _params as P
-from teacher._finite import abs_diff
+from teacher._alp import MIN_PAIRS, ALPHistory, pair_alp
 from teacher._fit import FitResult
-from teacher._neighbours import brute_force_nearest
+from teacher._gmm import GMM_CHECKS, GMMTeacher
+from teacher._neighbours import TIES, brute_force_nearest
 from teacher._regions import RegionTree
-from teacher.alpgmm import _MIN_PAIRS_FOR_ALP, ALPGMM
 from teacher.space import TaskSpace
 
 __all__ = ["ALPGMMPlus"]
@@ -46,7 +46,7 @@ __all__ = ["ALPGMMPlus"]
 _MAX_LEAVES = 256
 
 
-class ALPGMMPlus(ALPGMM):
+class ALPGMMPlus(GMMTeacher):
     """ALP-GMM with ALP taken against a recent neighbour, a region veto on its Gaussian
     tasks and region tasks while its components look alike (one configuration for all).
 
@@ -91,19 +91,26 @@ class ALPGMMPlus(ALPGMM):
     veto_tries: draws per task at most when the veto rejects (10), >= 1.
     fit_rate, k_range, criterion, n_init, warm_start, gmm_backend, alp_ties,
     random_state, reward_bounds: as :class:`teacher.alpgmm.ALPGMM`.
+
+    It shares ALP-GMM's parts, not its code path: the mixture fitting and sampling
+    (:class:`teacher._gmm.GMMTeacher`), the ALP rule and history (:mod:`teacher._alp`)
+    and RIAC's region tree (:mod:`teacher._regions`).
     """
 
     name: ClassVar[str] = "alp-gmm+"
     _checks: ClassVar[dict[str, P.Check]] = {
-        **ALPGMM._checks,
-        "alp_history": P.integer(_MIN_PAIRS_FOR_ALP + 1),
+        **GMM_CHECKS,
+        "alp_history": P.integer(MIN_PAIRS + 1),
+        "alp_ties": P.one_of(list(TIES)),
         "region_veto": P.real(0.0),
         "region_ratio": P.real(0.0, 1.0),
         "veto_tries": P.integer(1, 100),
     }
-    # A state saved before the region veto or the region tasks existed continues without.
-    _legacy_params: ClassVar[dict[str, Any]] = {
-        **ALPGMM._legacy_params, "region_veto": 0.0, "region_ratio": 0.0,
+    params_version: ClassVar[int] = 4
+    param_migrations: ClassVar[dict[int, dict[str, Any]]] = {
+        1: {"region_veto": 0.0, "veto_tries": 10},  # 2: the region veto (off before)
+        2: {"alp_ties": "earliest"},  # 3: the tie rule (the earliest won before)
+        3: {"region_ratio": 0.0},  # 4: tasks from the regions (none before)
     }
 
     def __init__(
@@ -129,11 +136,12 @@ class ALPGMMPlus(ALPGMM):
         self.veto_tries = veto_tries
         self.region_ratio = region_ratio
         self._region_share = 0.0  # the chance that a task comes from a region; per fit
+        self.alp_history = alp_history
+        self.alp_ties = alp_ties
         super().__init__(
             space, fit_rate=fit_rate, random_task_ratio=random_task_ratio, k_range=k_range,
             criterion=criterion, n_init=n_init, warm_start=warm_start, gmm_backend=gmm_backend,
-            alp_history=alp_history, alp_ties=alp_ties, random_state=random_state,
-            reward_bounds=reward_bounds,
+            random_state=random_state, reward_bounds=reward_bounds,
         )
         self._tree: RegionTree | None = None
         if self.region_veto > 0 or self.region_ratio > 0:
@@ -152,25 +160,25 @@ class ALPGMMPlus(ALPGMM):
         return max(self._window_size, self.fit_rate)
 
     def _init_history(self) -> None:
-        self._tasks = _arrays.Growable(self.space.dim)
-        self._returns = _arrays.Growable()
-        self._alps = _arrays.Growable()
+        self._history = ALPHistory(self.space.dim)
 
     def _observe(self, task: np.ndarray, reward: float, raw_return: float) -> float:
         h = self._window_size
+        rows = self._history
         alp = 0.0
-        if min(len(self._returns), h) > _MIN_PAIRS_FOR_ALP:
-            j = brute_force_nearest(self._tasks.values[-h:], task, self.alp_ties)
-            alp = abs_diff(reward, float(self._returns.values[-h:][j]))
-        self._tasks.append(task)
-        self._returns.append(reward)
-        self._alps.append(alp)
+        if min(len(rows), h) > MIN_PAIRS:
+            j = brute_force_nearest(rows.tasks.values[-h:], task, self.alp_ties)
+            alp = pair_alp(reward, rows.returns.values[-h:][j])
+        rows.append(task, reward, alp)
         if self._tree is not None:
             self._tree.add(task, reward, self._rng)
-        if len(self._alps) >= 4 * self._keep:
-            self._restore_rows(*self._tail())
+        if len(rows) >= 4 * self._keep:
+            self._restore_rows(*rows.tail(self._keep))
         self._schedule_fit()
         return alp
+
+    def _window(self) -> np.ndarray:
+        return self._history.window(self.fit_rate)
 
     def _prepare_sampling(self, fit: FitResult) -> None:
         super()._prepare_sampling(fit)
@@ -199,23 +207,13 @@ class ALPGMMPlus(ALPGMM):
                 break
         return task, origin
 
-    def _tail(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        keep = self._keep
-        return (
-            self._tasks.values[-keep:].copy(),
-            self._returns.values[-keep:].copy(),
-            self._alps.values[-keep:].copy(),
-        )
-
     def _restore_rows(self, tasks: np.ndarray, returns: np.ndarray, alps: np.ndarray) -> None:
         self._init_history()
-        self._tasks.extend(tasks)
-        self._returns.extend(returns)
-        self._alps.extend(alps)
+        self._history.extend(tasks, returns, alps)
 
     # -- state -----------------------------------------------------------------------------
     def _get_state(self) -> dict[str, Any]:
-        tasks, returns, alps = self._tail()
+        tasks, returns, alps = self._history.tail(self._keep)
         return {
             **self._gmm_state(),
             "tasks": _arrays.encode(tasks),

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from teacher import _arrays
+from teacher import _arrays, _versions
 from teacher import _params as P
 from teacher._fit import FitRequest, FitResult, derive_seed, run_fit
 from teacher.errors import InvalidParameterError, InvalidReturnError, StateMismatchError
@@ -125,11 +125,16 @@ class Teacher(ABC):
 
     name: ClassVar[str] = ""
     _checks: ClassVar[dict[str, P.Check]] = {}
-    #: Hyper-parameters added after states of this teacher were first saved, with the
-    #: value such an older state (which lacks them) was running with: it loads with that
-    #: value and continues exactly. Configurations written out in full by an older
-    #: version get the same treatment (:meth:`with_legacy_params`).
-    _legacy_params: ClassVar[dict[str, Any]] = {}
+    #: The version of this teacher's hyper-parameters, recorded in saved states and logged
+    #: configurations; add 1 whenever a hyper-parameter is added (teacher/_versions.py).
+    params_version: ClassVar[int] = 1
+    #: version N -> {hyper-parameter added in N+1: the value that reproduces version N}.
+    param_migrations: ClassVar[dict[int, dict[str, Any]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _versions.check_table(cls.__name__, cls.params_version, cls.param_migrations,
+                              cls.param_names())
 
     def __init__(
         self,
@@ -164,17 +169,21 @@ class Teacher(ABC):
         return [p.name for p in sig.parameters.values() if p.kind is p.KEYWORD_ONLY]
 
     @classmethod
-    def with_legacy_params(cls, params: dict[str, Any]) -> dict[str, Any]:
-        """``params`` as an older version wrote them out in full: when they name every
-        hyper-parameter but some of those added since (``_legacy_params``; ``random_state``
-        and ``reward_bounds`` aside), the missing ones get the value that version ran with.
-        Any other ``params`` (partial, or naming all) come back unchanged, so a logged
-        configuration replays as it ran while a partial one takes today's defaults."""
+    def migrate_params(cls, params: dict[str, Any], version: int | None) -> dict[str, Any]:
+        """``params`` recorded under hyper-parameter ``version`` as today's: those added
+        since get the value that reproduces that version. ``None`` (a new configuration)
+        returns them unchanged, so omitted ones take today's defaults."""
+        if version is None:
+            return dict(params)
+        return _versions.migrate(params, version, cls.param_migrations, cls.params_version,
+                                 owner=cls.name)
+
+    @classmethod
+    def infer_params_version(cls, params: dict[str, Any]) -> int:
+        """The version of ``params`` recorded before versions existed: the one documented
+        inference (teacher/_versions.py)."""
         names = set(cls.param_names()) - set(BASE_PARAMS)
-        missing = names - set(params)
-        if params and missing and missing <= set(cls._legacy_params):
-            return {**{k: cls._legacy_params[k] for k in sorted(missing)}, **params}
-        return params
+        return _versions.infer_version(params, names, cls.param_migrations, cls.params_version)
 
     def get_params(self) -> dict[str, Any]:
         """Hyper-parameters as given, JSON-friendly (tuples become lists)."""
@@ -248,6 +257,19 @@ class Teacher(ABC):
     def fits_installed_(self) -> int:
         return len(self.record_.fits)
 
+    # -- what a host may read (the server reads a teacher only through these) ------------------
+    @property
+    def installed_fit(self) -> FitResult | None:
+        """The fitted mixture in use (mixture teachers), None before the first or for
+        teachers that never fit."""
+        return None
+
+    @property
+    def fits_due(self) -> int:
+        """Fits the updates so far have called for, installed or not (0 for teachers
+        that never fit)."""
+        return 0
+
     # -- state -------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """The whole teacher as a JSON-serialisable value (carries a format version)."""
@@ -256,6 +278,7 @@ class Teacher(ABC):
             "teacher": self.name,
             "space": self.space.to_json(),
             "params": self.get_params(),
+            "params_version": self.params_version,
             "entropy": self.entropy_,
             "rng": self._rng.bit_generator.state,
             "n_updates": self.n_updates_,
@@ -290,7 +313,10 @@ class Teacher(ABC):
                 f"state is for space {space!r}, this teacher's space is {self.space!r}"
             )
         try:
-            params = {**self._legacy_params, **state["params"]}
+            params = dict(state["params"])
+            version = (state["params_version"] if "params_version" in state
+                       else self.infer_params_version(params))
+            params = self.migrate_params(params, version)
             for k, v in params.items():
                 if isinstance(v, list):
                     params[k] = to_tuples(v)

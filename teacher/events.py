@@ -88,6 +88,10 @@ class CurriculumConfig:
     ``{"id": "StumpTracks-v1", "walker": "default"}`` (the id carries the version). The
     teacher ignores them; clients compare them so that a worker never joins a curriculum
     made for another environment. None when not recorded (logs from before the field).
+
+    ``params_version``: the teacher's hyper-parameter version ``teacher_params`` were
+    written under (:attr:`teacher.base.Teacher.params_version`); None for a new
+    configuration, which always takes today's defaults. :meth:`resolved` stamps today's.
     """
 
     name: str
@@ -98,6 +102,7 @@ class CurriculumConfig:
     reward_bounds: tuple[float, float] | None = None
     mastery_threshold: float | None = None
     environment: dict[str, str] | None = None
+    params_version: int | None = None
 
     def __post_init__(self) -> None:
         env = self.environment
@@ -110,9 +115,9 @@ class CurriculumConfig:
             )
 
     def make_teacher(self) -> Teacher:
-        """A fresh teacher for this configuration (validates the hyper-parameters). A
-        configuration an older version wrote out in full keeps that version's values for
-        hyper-parameters added since (:meth:`teacher.base.Teacher.with_legacy_params`)."""
+        """A fresh teacher for this configuration (validates the hyper-parameters).
+        Parameters of an older ``params_version`` are migrated to today's first
+        (:meth:`teacher.base.Teacher.migrate_params`)."""
         for reserved in _RESERVED:
             if reserved in self.teacher_params:
                 raise TeacherError(
@@ -120,7 +125,7 @@ class CurriculumConfig:
                     f"{'seed' if reserved == 'random_state' else 'reward_bounds'} field"
                 )
         params = {k: to_tuples(v) for k, v in self.teacher_params.items()}
-        params = teacher_class(self.teacher).with_legacy_params(params)
+        params = teacher_class(self.teacher).migrate_params(params, self.params_version)
         return make_teacher(
             self.teacher, self.space, **params, random_state=self.seed,
             reward_bounds=self.reward_bounds,
@@ -132,7 +137,7 @@ class CurriculumConfig:
         ``teacher``: one already made from this configuration (saves making another)."""
         made = teacher if teacher is not None else self.make_teacher()
         params = {k: _lists(v) for k, v in made.get_params().items() if k not in _RESERVED}
-        return replace(self, teacher_params=params)
+        return replace(self, teacher_params=params, params_version=made.params_version)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -144,22 +149,35 @@ class CurriculumConfig:
             "reward_bounds": list(self.reward_bounds) if self.reward_bounds else None,
             "mastery_threshold": self.mastery_threshold,
             "environment": None if self.environment is None else dict(self.environment),
+            "params_version": self.params_version,
         }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> CurriculumConfig:
+        """A recorded configuration. One recorded before hyper-parameter versions existed
+        (no ``params_version`` key) gets its version inferred here, the one documented
+        inference (:meth:`teacher.base.Teacher.infer_params_version`)."""
         rb = d.get("reward_bounds")
+        params = dict(d.get("teacher_params") or {})
+        if "params_version" in d:
+            version = d["params_version"]
+        else:
+            try:
+                version = teacher_class(str(d["teacher"])).infer_params_version(params)
+            except TeacherError:
+                version = None  # an unknown teacher: make_teacher names it
         return cls(
             name=str(d["name"]),
             teacher=str(d["teacher"]),
             space=TaskSpace.from_json(d["space"]),
-            teacher_params=dict(d.get("teacher_params") or {}),
+            teacher_params=params,
             seed=d.get("seed"),
             reward_bounds=(float(rb[0]), float(rb[1])) if rb is not None else None,
             mastery_threshold=(
                 None if d.get("mastery_threshold") is None else float(d["mastery_threshold"])
             ),
             environment=None if d.get("environment") is None else dict(d["environment"]),
+            params_version=version,
         )
 
 

@@ -29,14 +29,7 @@ async def create_curriculum(
 ) -> CurriculumOut:
     """Create a curriculum (201). Names are unique: the same name with the same
     configuration returns the existing curriculum (200); otherwise 409."""
-    live, created = await service.create(
-        CurriculumSpec(
-            name=body.name, teacher=body.teacher, space=dict(body.space),
-            teacher_params=body.teacher_params, seed=body.seed,
-            reward_bounds=body.reward_bounds, mastery_threshold=body.mastery_threshold,
-            environment=body.environment,
-        )
-    )
+    live, created = await service.create(CurriculumSpec(**body.model_dump()))
     if not created:
         response.status_code = status.HTTP_200_OK
     return curriculum_out(live)

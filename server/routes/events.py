@@ -51,5 +51,5 @@ async def get_events(
         rows = await service.read_log(curriculum_id, after=after)
         data = await asyncio.to_thread(to_parquet, rows, live.config.space.names)
         return Response(data, media_type=PARQUET_MEDIA_TYPE)
-    stream = await service.stream_log(curriculum_id, after=after, follow=follow)
+    stream = await service.open_log_stream(curriculum_id, after=after, follow=follow)
     return StreamingResponse(stream, media_type=JSONL_MEDIA_TYPE)

@@ -64,7 +64,7 @@ def summary(live: LiveCurriculum, rate: float | None) -> dict[str, Any]:
 def mixture(live: LiveCurriculum) -> dict[str, Any] | None:
     """The installed Gaussian mixture over [task..., extra coordinates] (or None)."""
     teacher = live.cur.teacher
-    fit = getattr(teacher, "fit_", None)
+    fit = teacher.installed_fit
     if fit is None:
         return None
     fits = teacher.record_.fits

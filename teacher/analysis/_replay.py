@@ -143,6 +143,7 @@ def counterfactual(
         name=f"{base.name} (counterfactual)",
         teacher=name,
         teacher_params=params,
+        params_version=base.params_version if name == base.teacher else None,  # new: today's
         seed=base.seed if seed is _KEEP else seed,
         reward_bounds=base.reward_bounds if reward_bounds is _KEEP else reward_bounds,
     )

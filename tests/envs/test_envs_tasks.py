@@ -42,7 +42,7 @@ def test_bad_tasks_are_value_errors_naming_parameter_range_and_value(
 ) -> None:
     env = gym.make("StumpTracks-v1")
     env.reset(seed=0, options={"task": STUMPS})
-    with pytest.raises(envs.InvalidTaskError, match=message):
+    with pytest.raises(envs.InvalidEnvTaskError, match=message):
         env.reset(options={"task": task})
     with pytest.raises(ValueError, match=message):
         env.unwrapped.set_task(task)
@@ -56,7 +56,7 @@ def test_hexagon_value_error_names_the_vertex_offset() -> None:
     env = gym.make("HexagonTracks-v1")
     task = dict.fromkeys(env.unwrapped.task_names, 1.0)
     task["dy3"] = 4.25
-    with pytest.raises(envs.InvalidTaskError, match=r"dy3 must be in \[0.0, 4.0\], got 4.25"):
+    with pytest.raises(envs.InvalidEnvTaskError, match=r"dy3 must be in \[0.0, 4.0\], got 4.25"):
         env.unwrapped.set_task(task)
 
 

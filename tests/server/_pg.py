@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from _server_testlib import free_port
+from curriculum.harness import free_port
 
 __all__ = ["pg_server", "fresh_database", "unavailable_reason"]
 

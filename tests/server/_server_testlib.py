@@ -1,12 +1,8 @@
-"""Helpers for the server tests (imported by conftest.py and the test modules)."""
+"""Helpers for the server tests (imported by conftest.py and the test modules). Server
+processes come from the one harness, :mod:`curriculum.harness`."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -14,6 +10,7 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
+from curriculum.harness import ServerProcess, serve_command
 from server.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -63,12 +60,6 @@ def alive(pids: set[int]) -> set[int]:
     return running
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def settings_for(db: Path, **kw: Any) -> Settings:
     return Settings(db=f"sqlite:///{db}", **kw)
 
@@ -94,60 +85,19 @@ def wait_for_fits(client: TestClient | httpx.Client, cid: str, n: int,
         time.sleep(0.05)
 
 
-class LiveServer:
-    """``curriculum serve`` (through curriculum.serve_cmd) in a subprocess."""
+class LiveServer(ServerProcess):
+    """``curriculum serve`` (through curriculum.serve_cmd) in a subprocess, its output in
+    ``<db>.log``; a fresh port at each start."""
 
     def __init__(self, db: Path, env: dict[str, str] | None = None, db_url: str | None = None):
         self.db = db
         self.db_url = db_url or f"sqlite:///{db}"
-        self.env = env or {}
-        self.port = 0
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log = db.with_suffix(".log")
+        super().__init__(serve_command(self.db_url), cwd=REPO, log=db.with_suffix(".log"),
+                         env={"CURRICULUM_LOG_LEVEL": "warning", **(env or {})})
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 60.0) -> LiveServer:
-        self.port = free_port()
-        env = {**os.environ, "CURRICULUM_LOG_LEVEL": "warning", **self.env}
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "curriculum.serve_cmd", "--host", "127.0.0.1",
-                 "--port", str(self.port), "--db", self.db_url],
-                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.logs()}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        self.kill()
-        raise RuntimeError(f"server did not become healthy:\n{self.logs()}")
+    def start(self, timeout: float = 60.0) -> LiveServer:  # type: ignore[override]
+        super().start(timeout)
+        return self
 
     def client(self, **kw: Any) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30.0, **kw)
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown hook runs."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(30)
-
-    def stop(self) -> None:
-        """SIGTERM: graceful shutdown (final snapshots)."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def logs(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from _server_testlib import free_port
+
+from curriculum.harness import free_port
 
 
 def serve(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

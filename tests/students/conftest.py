@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from curriculum._local import free_port, local_server
+from curriculum._local import local_server
+from curriculum.harness import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
