@@ -169,7 +169,6 @@ def run_grid(spec: GridSpec, *, address: str | None = None, num_cpus: int | None
     import ray
 
     from curriculum import _ray_actors as actors
-    from curriculum._local import free_port
 
     spec.validate()
     spec.storage.mkdir(parents=True, exist_ok=True)
@@ -179,7 +178,7 @@ def run_grid(spec: GridSpec, *, address: str | None = None, num_cpus: int | None
     workers: list[Any] = []
     try:
         if spec.server is None:
-            url, server = _start_server(spec, free_port)
+            url, server = _start_server(spec)
         else:
             url = spec.server.rstrip("/")
         echo(f"grid: {len(spec.runs())} runs × {spec.workers} worker(s) on Ray, "
@@ -232,12 +231,13 @@ def run_grid(spec: GridSpec, *, address: str | None = None, num_cpus: int | None
             ray.shutdown()
 
 
-def _start_server(spec: GridSpec, free_port: Callable[[], int]) -> tuple[str, Any]:
+def _start_server(spec: GridSpec) -> tuple[str, Any]:
     """The server actor, restarted by Ray on the same store and port (kept in a file
     beside the store, so a rerun of the grid continues the same curricula)."""
     import ray
 
     from curriculum._ray_actors import ServerActor
+    from curriculum.harness import free_port
 
     home = spec.storage / "server"
     home.mkdir(parents=True, exist_ok=True)
