@@ -7,7 +7,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: setup test lint typecheck layers pytest contract postgres-binaries browser-binaries screenshots demo bench bench-teachers bench-envs bench-server bench-students bench-dashboard bench-faults bench-client clean
+.PHONY: setup test lint typecheck layers pytest contract postgres-binaries browser-binaries screenshots demo bench bench-teachers bench-envs bench-server bench-students bench-dashboard bench-faults bench-client bench-grid rllib-venv rllib-example clean
 
 setup: $(STAMP)
 
@@ -90,5 +90,29 @@ bench-faults: setup
 bench-client: setup
 	$(BIN)/python -m benchmarks.bench_client
 
+# One `curriculum grid` (2 teachers x 2 seeds on a local Ray) against the same runs
+# started directly; not part of `make bench` (a few minutes).
+bench-grid: setup
+	$(BIN)/python benchmarks/bench_grid.py
+
+# RLlib as a client (examples/rllib_ppo_teacher.py) in its own virtual environment:
+# ray[rllib] pins gymnasium 1.2.2, older than the project's; never downgrade .venv for it.
+RLLIB_VENV := .venv-rllib
+rllib-venv: $(RLLIB_VENV)/.installed
+
+$(RLLIB_VENV)/.installed: pyproject.toml
+	test -x $(RLLIB_VENV)/bin/python || $(PY) -m venv $(RLLIB_VENV)
+	$(RLLIB_VENV)/bin/pip install --quiet torch==2.13.0
+	# gymnasium 1.2.2's [box2d] extra wants box2d-py (a swig build); the project's Box2D
+	# wheel (box2d) provides the same module, so the project goes in without its extras.
+	$(RLLIB_VENV)/bin/pip install --quiet 'ray[rllib]==2.60.0' 'gymnasium==1.2.2' 'box2d>=2.3.10' \
+	    pygame imageio numpy scipy scikit-learn typer httpx 'pydantic>=2.6' fastapi \
+	    'uvicorn[standard]' pydantic-settings prometheus-client
+	$(RLLIB_VENV)/bin/pip install --quiet --no-deps -e .
+	touch $@
+
+rllib-example: rllib-venv
+	$(RLLIB_VENV)/bin/python examples/rllib_ppo_teacher.py --iterations 2 --out runs/rllib-example
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(RLLIB_VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -10,6 +10,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from curriculum.compare_cmd import compare
+from curriculum.grid_cmd import grid
 from curriculum.serve_cmd import serve
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 app.command("serve")(serve)
 app.command("compare")(compare)
+app.command("grid")(grid)
 
 
 def _fail(message: str) -> NoReturn:
