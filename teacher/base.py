@@ -270,6 +270,14 @@ class Teacher(ABC):
         that never fit)."""
         return 0
 
+    def describe_state(self) -> dict[str, Any]:
+        """What a host may show of the learned state (the dashboard draws it), JSON-ready;
+        ``kind`` names its shape. Here the counts every teacher keeps; a teacher with a
+        state worth drawing overrides it (RIAC: its leaf regions; the oracle: its window).
+        A mixture is read through :attr:`installed_fit` instead."""
+        return {"kind": "counts", "updates": int(self.n_updates_),
+                "sampled": int(self.n_sampled_)}
+
     # -- state -------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """The whole teacher as a JSON-serialisable value (carries a format version)."""

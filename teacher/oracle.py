@@ -92,6 +92,11 @@ class Oracle(Teacher):
             self._returns = []
         return None
 
+    def describe_state(self) -> dict[str, Any]:
+        """The counts and the current window (its low and high corners)."""
+        return {**super().describe_state(), "kind": "window", "low": self.window_low_.tolist(),
+                "high": (self.window_low_ + self._size).tolist()}
+
     def _get_state(self) -> dict[str, Any]:
         return {"window_low": self.window_low_.tolist(), "returns": list(self._returns)}
 

@@ -81,6 +81,13 @@ class RIAC(Teacher):
         """Every region ever made, leaves and split ones (``split`` is None on leaves)."""
         return self._tree.regions
 
+    def describe_state(self) -> dict[str, Any]:
+        """The counts, and each leaf region: its box, ALP and stored pairs."""
+        leaves = [r for r in self.regions_ if r.split is None]
+        return {**super().describe_state(), "kind": "regions", "regions": [
+            {"low": r.low.tolist(), "high": r.high.tolist(), "alp": float(r.alp),
+             "pairs": len(r.returns)} for r in leaves]}
+
     def _check_consistency(self) -> None:
         if self.random_task_ratio + self.mutation_ratio > 1:
             raise InvalidParameterError(

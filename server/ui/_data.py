@@ -80,23 +80,10 @@ def mixture(live: LiveCurriculum) -> dict[str, Any] | None:
 
 
 def declared_state(live: LiveCurriculum) -> dict[str, Any]:
-    """What a teacher that is not a mixture exposes about its state, through its public
-    learned attributes (names ending in ``_``): RIAC's leaf regions, the oracle's window,
+    """What a teacher that is not a mixture declares about its state
+    (:meth:`teacher.Teacher.describe_state`): RIAC's leaf regions, the oracle's window,
     else the counts every teacher keeps."""
-    teacher = live.cur.teacher
-    out: dict[str, Any] = {"kind": "counts", "updates": int(teacher.n_updates_),
-                           "sampled": int(teacher.n_sampled_)}
-    regions = getattr(teacher, "regions_", None)
-    if regions is not None:
-        leaves = [r for r in regions if r.split is None]
-        out.update(kind="regions", regions=[
-            {"low": r.low.tolist(), "high": r.high.tolist(), "alp": float(r.alp),
-             "pairs": len(r.returns)} for r in leaves])
-    low = getattr(teacher, "window_low_", None)
-    if low is not None:
-        size = live.cur.config.space.width * float(getattr(teacher, "window_ratio", 0.0))
-        out.update(kind="window", low=low.tolist(), high=(low + size).tolist())
-    return out
+    return live.cur.teacher.describe_state()
 
 
 def alp_series(alps: Sequence[float], points: int = 400) -> dict[str, Any] | None:

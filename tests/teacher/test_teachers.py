@@ -110,6 +110,23 @@ def test_bad_input_is_rejected_and_changes_nothing(name, task, ret, error, fragm
 
 
 @pytest.mark.parametrize("name", ALL)
+def test_described_state_is_json_and_names_its_shape(name):
+    t = build(name)
+    drive(t, ToyStudent(random_state=0), 200)
+    state = json.loads(json.dumps(t.describe_state()))
+    assert state["updates"] == 200 and state["sampled"] == 200
+    expected = {"riac": "regions", "oracle": "window"}.get(name, "counts")
+    assert state["kind"] == expected
+    if expected == "regions":
+        assert len(state["regions"]) > 1  # 200 pairs split a 30-pair region
+        for r in state["regions"]:
+            assert np.all(np.array(r["low"]) < np.array(r["high"])) and r["pairs"] >= 0
+    if expected == "window":
+        width = np.array(state["high"]) - np.array(state["low"])
+        np.testing.assert_allclose(width, SPACE.width * t.window_ratio)
+
+
+@pytest.mark.parametrize("name", ALL)
 def test_update_accepts_tasks_the_teacher_did_not_issue(name):
     t = build(name)
     rng = np.random.default_rng(0)
