@@ -4,7 +4,6 @@ taken again; a value PostgreSQL cannot store fails alone in a shared group commi
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 from collections.abc import Iterator
@@ -21,14 +20,14 @@ except ImportError:  # a development environment without the [postgres] extra
 from _proxy import PgProxy
 from _server_testlib import create
 from fastapi.testclient import TestClient
-from test_store_and_writer import CONFIG, _create_op, fresh
+from test_store_and_writer import _create_op
+from test_store_faults import check_bad_item_fails_alone
 
 from server.app import create_app
 from server.errors import StoreError
 from server.settings import Settings
-from server.store import AppendOp, BatchDataError, EventRow
+from server.store import AppendOp, EventRow
 from server.store.postgres import PostgresStore
-from server.writer import Writer
 
 
 @pytest.fixture
@@ -135,26 +134,7 @@ def test_the_claim_is_taken_again_after_the_session_ends(pg_url: str) -> None:
 def test_a_value_postgres_cannot_store_fails_alone(pg_url: str) -> None:
     """A name holding NUL in the same group commit as another curriculum's events: only
     the offending create fails (it used to fail the whole transaction)."""
-    store = PostgresStore(pg_url)
-
-    async def scenario() -> None:
-        writer = Writer(store, asyncio.get_running_loop())
-        cur = fresh("c-")
-        await writer.create("c", "u", CONFIG, cur.created_event())
-        tasks = cur.issue_tasks(3)
-        bad = writer.create("b", "bad\x00name", CONFIG, fresh("b-").created_event())
-        good = writer.append("c", tasks)
-        results = await asyncio.gather(bad, good, return_exceptions=True)
-        assert isinstance(results[0], BatchDataError) and "NUL" in str(results[0])
-        assert results[1] is None
-        assert [r.id for r in store.curricula()] == ["c"]
-        assert store.curricula()[0].last_seq == 4
-        await writer.aclose()
-
-    try:
-        asyncio.run(scenario())
-    finally:
-        store.close()
+    check_bad_item_fails_alone(lambda: PostgresStore(pg_url), "bad\x00name", "NUL")
 
 
 def test_a_store_of_the_previous_release_is_migrated(pg_url: str) -> None:

@@ -229,23 +229,26 @@ def test_healthz_is_503_while_writes_fail(db_path: Path) -> None:
 
 
 # -- #15.2: one bad item in a shared group commit fails alone ---------------------------------
-def check_bad_item_fails_alone(store_factory) -> None:  # type: ignore[no-untyped-def]
+def check_bad_item_fails_alone(  # type: ignore[no-untyped-def]
+    store_factory, bad_name: str = "u", says: str = ""
+) -> None:
+    """Another curriculum's create that the store refuses (``bad_name``: by default the
+    name already taken) in the same group commit as good appends: only it fails, with a
+    message holding ``says``; the appends are stored."""
     store = store_factory()
 
     async def scenario() -> None:
         writer = Writer(store, asyncio.get_running_loop())
         cur = fresh("c-")
-        created = cur.created_event()
-        await writer.create("c", "u", CONFIG, created)
+        await writer.create("c", "u", CONFIG, cur.created_event())
         tasks = cur.issue_tasks(3)
-        bad_cur = fresh("b-")
-        # in one group commit: another curriculum's create with a name the store refuses
-        bad = writer.create("b", "u", CONFIG, bad_cur.created_event())  # name taken
+        bad = writer.create("b", bad_name, CONFIG, fresh("b-").created_event())
         good = writer.append("c", tasks)
         results = await asyncio.gather(bad, good, return_exceptions=True)
-        assert isinstance(results[0], BatchDataError), results
+        assert isinstance(results[0], BatchDataError) and says in str(results[0]), results
         assert results[1] is None
         await writer.append("c", [])
+        assert [r.id for r in store.curricula()] == ["c"]
         assert store.curricula()[0].last_seq == 4
         await writer.aclose()
 
