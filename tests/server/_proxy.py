@@ -21,15 +21,25 @@ __all__ = ["PgProxy"]
 _NEGOTIATIONS = (80877103, 80877104)  # SSLRequest, GSSENCRequest
 
 
-def _is_commit(kind: bytes, body: bytes) -> bool:
-    """A COMMIT, sent as a simple query ('Q') or parsed in the extended protocol ('P':
-    statement name, then the query, each NUL-terminated), as psycopg's pipeline does."""
-    if kind == b"Q":
-        return body.lstrip().upper().startswith(b"COMMIT")
-    if kind == b"P":
-        query = body.split(b"\0", 2)[1] if body.count(b"\0") >= 2 else b""
-        return query.lstrip().upper().startswith(b"COMMIT")
-    return False
+#: the store's group commit of appends: a prepared statement run outside any transaction
+#: block, so executing it commits (server/store/postgres.py, ``_APPEND_STATEMENT``)
+_SELF_COMMITTING = b"ct_group_commit"
+
+
+def _commit_tag(kind: bytes, body: bytes) -> bytes | None:
+    """If this client message commits a transaction, the tag of the CommandComplete ('C')
+    that answers it: a COMMIT sent as a simple query ('Q') or parsed in the extended
+    protocol ('P': statement name, then the query, each NUL-terminated), as psycopg's
+    pipeline does; or a Bind ('B': portal, then statement name) of the store's
+    self-committing group-commit statement. None for any other message."""
+    if kind in (b"Q", b"P"):
+        query = body if kind == b"Q" else (
+            body.split(b"\0", 2)[1] if body.count(b"\0") >= 2 else b"")
+        return b"COMMIT" if query.lstrip().upper().startswith(b"COMMIT") else None
+    if kind == b"B" and body.count(b"\0") >= 2:
+        statement = body.split(b"\0", 2)[1]
+        return b"UPDATE" if statement.startswith(_SELF_COMMITTING) else None
+    return None
 
 
 class PgProxy:
@@ -65,7 +75,7 @@ class PgProxy:
 
     # -- control (any thread) -----------------------------------------------------------
     def cut(self, where: str, *, then_down: bool = False) -> None:
-        """Cut the next COMMIT ``where``; ``then_down``: and go down at that moment."""
+        """Cut the next commit ``where``; ``then_down``: and go down at that moment."""
         assert where in ("before_commit", "after_commit")
         self._then_down = then_down
         self._armed = where
@@ -108,7 +118,7 @@ class PgProxy:
             c_writer.transport.abort()
             return
         self._writers |= {c_writer, s_writer}
-        watch_commit = False  # the COMMIT went through: cut when its result comes back
+        watch_commit: bytes | None = None  # a commit went through: cut at this reply
 
         async def client_to_server() -> None:
             nonlocal watch_commit
@@ -123,14 +133,15 @@ class PgProxy:
                 head = await c_reader.readexactly(5)
                 kind, length = head[:1], struct.unpack("!i", head[1:])[0]
                 body = await c_reader.readexactly(length - 4)
-                if self._armed and _is_commit(kind, body):
+                tag = _commit_tag(kind, body) if self._armed else None
+                if tag is not None and self._armed:
                     where, self._armed = self._armed, None
                     self.cuts += 1
                     if self._then_down:
                         self._down = True
                     if where == "before_commit":
                         return  # dropped: the transaction never commits
-                    watch_commit = True
+                    watch_commit = tag
                 s_writer.write(head + body)
                 await s_writer.drain()
 
@@ -139,7 +150,7 @@ class PgProxy:
                 head = await s_reader.readexactly(5)
                 kind, length = head[:1], struct.unpack("!i", head[1:])[0]
                 body = await s_reader.readexactly(length - 4)
-                if watch_commit and kind == b"C" and body.startswith(b"COMMIT"):
+                if watch_commit and kind == b"C" and body.startswith(watch_commit):
                     return  # committed: its answer is dropped
                 c_writer.write(head + body)
                 await c_writer.drain()

@@ -87,6 +87,31 @@ def test_reconnects_after_the_connection_drops(pg_url: str) -> None:
     check.close()
 
 
+def test_group_commit_carries_any_text_exactly(pg_url: str) -> None:
+    """Appends are committed as one statement whose rows travel packed in text columns
+    split on newlines; every text must come back exactly (checksums verified on read),
+    whether it can be packed (quotes, backslashes, commas, tabs, CR, non-ASCII) or not
+    (a newline: that batch takes the statement-per-row path), for several curricula in
+    one batch; a batch with one bad row stores nothing."""
+    from server.store import BatchDataError, CreateOp
+
+    store = PostgresStore(pg_url)
+    store.claim()
+    store.write([CreateOp(c, c, "{}", "t", EventRow(1, "created", "{}")) for c in "ab"])
+    packable = ['{"s":"it\'s \\"x\\", y"}', "\\N", "tab\there, cr\r", "é€😀", "NULL", " "]
+    store.write([AppendOp("a", [EventRow(2 + i, "task", b) for i, b in enumerate(packable)]),
+                 AppendOp("b", [EventRow(2, "result", "{}")])])
+    store.write([AppendOp("b", [EventRow(3, "task", "line\nbreak"), EventRow(4, "x", "{}")])])
+    assert [r.body for r in store.read_events("a")][1:] == packable
+    assert [(r.seq, r.type, r.body) for r in store.read_events("b")][1:] == [
+        (2, "result", "{}"), (3, "task", "line\nbreak"), (4, "x", "{}")]
+    with pytest.raises(BatchDataError):  # b's seq 4 exists: a's event is not kept either
+        store.write([AppendOp("a", [EventRow(8, "task", "{}")]),
+                     AppendOp("b", [EventRow(4, "task", "{}")])])
+    assert [r.last_seq for r in store.curricula()] == [7, 4]
+    store.close()
+
+
 def test_http_contract_over_postgres(pg_url: str, tmp_path: Path) -> None:
     settings = settings_for(tmp_path / "unused.db").model_copy(update={"db": pg_url})
     with TestClient(create_app(settings)) as client:
