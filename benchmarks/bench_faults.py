@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import random
 import shutil
 import signal
@@ -219,7 +220,7 @@ def soak(db_url: str, students_n: int, minutes: int) -> tuple[list[list[object]]
         acked += got.round_trips
         errors += got.errors
         rows.append([m, f"{server.rss_mib():.0f}", f"{got.rate:,.0f}", f"{got.p50_ms:.1f}",
-                     f"{got.p99_ms:.1f}"])
+                     f"{got.p99_ms:.1f}", f"{os.getloadavg()[0]:.1f}"])
         print("soak", rows[-1], flush=True)
     logged = count_logged(server.url, [cid])
     server.stop()
@@ -279,6 +280,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-faults-") as tmp:
         if not args.no_faults:
             started = time.perf_counter()
+            load_before = os.getloadavg()[0]
             rows, notes = fault_phases(tmp, args.students, args.rounds)
             body = f"""
 Students retry every failed request (the same result until acknowledged); "lost" counts
@@ -293,13 +295,15 @@ wire protocol. Students are asyncio httpx clients in the benchmark process.
 
 {'; '.join(notes)}.
 
-Whole fault run: {(time.perf_counter() - started) / 60:.1f} min.
+Whole fault run: {(time.perf_counter() - started) / 60:.1f} min; 1-minute load average
+before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.
 """
             print(body)
             if not args.no_write:
                 write_section("faults", "Faults", body)
         if args.soak_minutes > 0:
             started = time.perf_counter()
+            load_before = os.getloadavg()[0]
             soak_rows, soak_note = soak(f"sqlite:///{tmp}/soak.db", args.soak_students,
                                         args.soak_minutes)
             generator = "wrk" if shutil.which("wrk") else "Python client (wrk not found)"
@@ -308,9 +312,11 @@ One server (SQLite, default ALP-GMM), one curriculum, {args.soak_students} stude
 by bench_server's load generator ({generator}) in back-to-back one-minute runs; server RSS
 after each minute (plot: benchmarks/soak.png). {soak_note}.
 
-{markdown_table(["minute", "RSS MiB", "round trips/s", "p50 ms", "p99 ms"], soak_rows)}
+{markdown_table(["minute", "RSS MiB", "round trips/s", "p50 ms", "p99 ms", "load average"],
+                soak_rows)}
 
-Whole soak: {(time.perf_counter() - started) / 60:.1f} min.
+Whole soak: {(time.perf_counter() - started) / 60:.1f} min; 1-minute load average
+before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.
 """
             print(body)
             if not args.no_write:
