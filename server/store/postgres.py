@@ -7,7 +7,10 @@ last few hundred milliseconds of commits (never a server-process crash).
 
 One connection writes (the group-commit writer calls ``write`` from its own thread, so the
 round trip never blocks the event loop); each reading thread gets its own connection. A
-connection that broke (database restart) is replaced at the next call.
+connection that broke (database restart) is replaced at the next call. A batch of appends
+is one self-committing prepared statement sent in one blocking call (see
+:meth:`PostgresStore._write_appends` for why); other batches are a transaction sent in
+pipeline mode. Either way a batch costs one round trip.
 
 A lost connection during a write leaves its outcome unknown: the COMMIT may have been
 applied with only its reply lost. Every write transaction therefore also stores a fresh
