@@ -53,6 +53,7 @@ from teacher import (
     TaskEvent,
 )
 from teacher.config import CurriculumFields
+from teacher.leases import overdue_tasks
 
 __all__ = ["CurriculumService"]
 
@@ -340,8 +341,19 @@ class CurriculumService:
         return events
 
     def _expire_leases(self, live: LiveCurriculum) -> list[Event]:
-        """The ``expired`` event of tasks whose lease ran out (teacher.leases)."""
-        return list(live.cur.expire_tasks(self.task_lease_s)) if self.task_lease_s else []
+        """The ``expired`` event of tasks whose lease ran out (teacher.leases).
+
+        Every task and result request asks, and the answer is nearly always "none"; it is
+        found without parsing the issue time of every pending task (that was 5% of the
+        event loop's time with 64 students): the times are stamps of one clock in one
+        fixed-width ISO 8601 format, so the smallest string is the oldest task, and if its
+        lease has not run out, no other has."""
+        issued = live.cur.issued
+        if not self.task_lease_s or not issued:
+            return []
+        if not overdue_tasks({"": min(issued.values())}, live.cur.clock(), self.task_lease_s):
+            return []
+        return list(live.cur.expire_tasks(self.task_lease_s))
 
     def _append(self, live: LiveCurriculum, events: list[Event]) -> asyncio.Future[None]:
         ticket = self.writer.append(live.id, events)
