@@ -151,6 +151,9 @@ class PostgresStore(SQLStore):
                    psycopg.NotSupportedError)
     driver_name = "PostgreSQL"
     write_off_loop = True
+    #: commit batches of appends as one statement (False: as every other batch, in
+    #: pipeline mode; benchmarks/bench_pg_commit.py compares the two)
+    single_statement_appends = True
 
     def __init__(self, url: str, *, connect_timeout: float = 10.0):
         self.url = url
@@ -305,7 +308,7 @@ class PostgresStore(SQLStore):
     # -- writes ---------------------------------------------------------------------------
     def write(self, ops: Sequence[Op]) -> None:
         token = secrets.token_hex(8)
-        appends = _append_columns(ops)
+        appends = _append_columns(ops) if self.single_statement_appends else None
         for attempt in (1, 2):
             con = self._writing_connection()
             try:
