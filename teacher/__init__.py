@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from teacher._fit import FitRequest, FitResult, run_fit
+    from teacher.adr import ADR
     from teacher.alpgmm import ALPGMM
     from teacher.alpgmm_plus import ALPGMMPlus
     from teacher.base import FitRecord, Sample, Teacher, TeacherRecord
@@ -63,6 +64,7 @@ _WHERE = {
     "FitRequest": "teacher._fit",
     "FitResult": "teacher._fit",
     "run_fit": "teacher._fit",
+    "ADR": "teacher.adr",
     "ALPGMM": "teacher.alpgmm",
     "ALPGMMPlus": "teacher.alpgmm_plus",
     "FitRecord": "teacher.base",
@@ -138,6 +140,7 @@ __all__ = [
     "iter_jsonl",
     "read_jsonl",
     "replay",
+    "ADR",
     "ALPGMM",
     "ALPGMMPlus",
     "CovarGMM",
