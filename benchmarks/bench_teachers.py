@@ -57,7 +57,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "grid20": {"grid": 20},
     "cube": {"dims": 3, "grid": 6},
 }
-TEACHERS = [*REFERENCE_TEACHERS, "alp-gmm+"]
+TEACHERS = [*REFERENCE_TEACHERS, "adr", "alp-gmm+"]
 OPTIONAL_TEACHERS = ["oracle"]
 
 
@@ -148,7 +148,7 @@ def run_grid(configs: list[tuple[str, str, dict[str, Any]]], variants: list[str]
              progress: bool = True) -> list[RunResult]:
     """Every (label, teacher, params) x variant x seed, on ``workers`` processes (slowest
     jobs first)."""
-    cost = {"random": 1, "oracle": 1, "riac": 3}
+    cost = {"random": 1, "oracle": 1, "adr": 1, "riac": 3}
     jobs: list[Job] = [(label, t, params, v, s, episodes) for v in variants
                        for label, t, params in configs for s in seeds]
     jobs.sort(key=lambda j: -cost.get(j[1], 10))
@@ -186,7 +186,8 @@ def main(argv: list[str] | None = None) -> None:
                    help="seeds run are first-seed .. first-seed + seeds - 1 (held-out checks: "
                    "seeds 0..39 took part in choosing alp-gmm+, seeds 100..119 did not). "
                    "Held-out seeds, lengths other than 20,000 episodes and seed counts "
-                   "other than 10 write their own RESULTS.md section")
+                   "other than 10 write their own RESULTS.md section (so does a set of "
+                   "teachers other than the default one)")
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     p.add_argument("--teachers", nargs="+", default=TEACHERS,
                    choices=TEACHERS + OPTIONAL_TEACHERS)
@@ -279,6 +280,9 @@ def main(argv: list[str] | None = None) -> None:
             key, title = f"{key}-{episodes // 1000}k", f"{title}, {episodes:,} episodes"
         if n_seeds != 10:
             key, title = f"{key}-{n_seeds}seeds", f"{title}, {n_seeds} seeds"
+        if sorted(args.teachers) != sorted(TEACHERS):  # a subset never replaces the full run
+            key = f"{key}-{'-'.join(args.teachers)}"
+            title = f"{title}: {', '.join(LABELS.get(t, t) for t in args.teachers)}"
         write_section(key, title, body)
 
 
