@@ -130,7 +130,7 @@ class ADR(Teacher):
 
     # -- updates ---------------------------------------------------------------------------
     def _observe(self, task: np.ndarray, reward: float, raw_return: float,
-                 score: float | None = None) -> None:
+                 score: float | None) -> None:
         for i in range(self.space.dim):
             on = {"low": task[i] == self.low_[i], "high": task[i] == self.high_[i]}
             for side in SIDES:

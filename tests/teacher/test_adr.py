@@ -170,3 +170,14 @@ def test_a_curriculum_log_replays_every_box_move():
     assert live.teacher.n_expanded_ > 0 and live.teacher.n_shrunk_ > 0
     rebuilt = Curriculum.from_events(events)
     assert json.dumps(rebuilt.teacher.state_dict()) == json.dumps(live.teacher.state_dict())
+
+
+def test_scores_are_accepted_and_ignored():
+    with_scores, without = adr(queue_len=2), adr(queue_len=2)
+    for i in range(40):
+        task = with_scores.sample_task()
+        assert np.array_equal(task, without.sample_task())
+        with_scores.update(task, 0.9, score=float(i))
+        without.update(task, 0.9)
+    with_scores.observe_score(task, 5.0)
+    assert with_scores.state_dict() == without.state_dict()
