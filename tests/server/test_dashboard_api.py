@@ -97,6 +97,16 @@ def test_teachers_without_a_mixture_declare_their_state(client: TestClient) -> N
     assert kinds["random"] == {"kind": "counts", "updates": 250, "sampled": 250}
 
 
+def test_adr_declares_its_box(client: TestClient) -> None:
+    cid = create(client, "adr", teacher="adr",
+                 teacher_params={"initial_task": [3.0, 3.0], "queue_len": 2})
+    _play(client, cid, 100)  # return 300 at stump height 3: normalised 0.9, the box grows
+    ov = client.get(f"/ui/api/curricula/{cid}/overview").json()
+    box = ov["declared"]
+    assert box["kind"] == "box" and box["expansions"] > 0 and ov["mixture"] is None
+    assert box["high"][0] == 3.0 and box["low"][0] < 3.0 and box["low"][1] < 3.0 < box["high"][1]
+
+
 def test_alp_series_of_a_million_episodes_is_bounded() -> None:
     rng = np.random.default_rng(0)
     alps = rng.random(1_000_000)
