@@ -56,6 +56,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "unlearnable": {"unlearnable": 0.2, "noise": 0.05},
     "grid20": {"grid": 20},
     "cube": {"dims": 3, "grid": 6},
+    # Issue 17, after TeachMyAgent's benchmark; fixed before any teacher was run on them.
+    "forgetting": {"forgetting": 0.005},
+    "trivial": {"trivial": 0.8},
+    "unfeasible": {"unfeasible": 0.8},
 }
 TEACHERS = [*REFERENCE_TEACHERS, "alp-gmm+"]
 OPTIONAL_TEACHERS = ["oracle"]
