@@ -89,6 +89,8 @@ ABLATION: list[tuple[str, str, dict[str, Any]]] = [
     ("alp-gmm+ region_veto=0.75", "alp-gmm+", {"region_veto": 0.75}),
     ("alp-gmm+ (alp_history=50, random_task_ratio=0.1, region_veto=0.5, veto_tries=10, "
      "region_ratio=0.5)", "alp-gmm+", {}),
+    # Expert knowledge, not tuning: the start cell of the `trivial` variant (run it there).
+    ("adr initial_task=(0.8, 0) (trivial's start cell)", "adr", {"initial_task": (0.8, 0.0)}),
 ]
 
 
