@@ -59,6 +59,7 @@ if TYPE_CHECKING:
         iter_jsonl,
         read_jsonl,
     )
+    from teacher.goal_gan import GoalGAN
     from teacher.oracle import Oracle
     from teacher.random_teacher import RandomTeacher
     from teacher.registry import TEACHERS, make_teacher, teacher_class
@@ -76,6 +77,7 @@ _WHERE = {
     "fit_from_json": "teacher._fit",
     "ALPGMM": "teacher.alpgmm",
     "ALPGMMPlus": "teacher.alpgmm_plus",
+    "GoalGAN": "teacher.goal_gan",
     "FitRecord": "teacher.base",
     "Sample": "teacher.base",
     "Teacher": "teacher.base",
@@ -158,6 +160,7 @@ __all__ = [
     "replay",
     "ALPGMM",
     "ALPGMMPlus",
+    "GoalGAN",
     "CovarGMM",
     "EventLogError",
     "FitError",

@@ -54,14 +54,19 @@ def seeded(seed: int, *, teacher_name: str = "neural") -> Iterator[np.random.Gen
         raise TeacherError(f"seed must be an int >= 0, got {seed!r}")
     threads = torch.get_num_threads()
     deterministic = torch.are_deterministic_algorithms_enabled()
+    # torch.use_deterministic_algorithms also imports the Inductor compiler's config to
+    # set its flag (seconds on first use, and nothing here is compiled): set the eager
+    # flag it sets, where this torch has it.
+    set_flag = getattr(torch._C, "_set_deterministic_algorithms",
+                       torch.use_deterministic_algorithms)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(seed) % 2**63)
         torch.set_num_threads(1)
-        torch.use_deterministic_algorithms(True)
+        set_flag(True)
         try:
             yield np.random.default_rng(int(seed))
         finally:
-            torch.use_deterministic_algorithms(deterministic)
+            set_flag(deterministic)
             torch.set_num_threads(threads)
 
 
@@ -94,7 +99,7 @@ def load_weights(module: Any, arrays: Mapping[str, np.ndarray], prefix: str) -> 
     torch = import_torch(prefix)
     with torch.no_grad():
         for key, p in wanted.items():
-            p.copy_(torch.from_numpy(np.asarray(arrays[key], dtype=np.float64)).to(p.dtype))
+            p.copy_(torch.from_numpy(np.array(arrays[key], dtype=np.float64)).to(p.dtype))
 
 
 # -- the numpy forward pass --------------------------------------------------------------------

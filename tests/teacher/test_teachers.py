@@ -27,6 +27,11 @@ FAST = {
     "riac": {"max_region_size": 30, "min_region_size": 5},
     "oracle": {"threshold": 0.3, "period": 10},
     "random": {},
+    # tiny networks and few iterations; every labelled task with a failure is positive,
+    # so GAN fits happen (every 10 labels) and tasks both rollouts succeed on fill the pool
+    "goal-gan": {"update_size": 10, "gan_iterations": 3, "pretrain_iterations": 5,
+                 "generator_layers": (8,), "discriminator_layers": (8,), "batch_size": 8,
+                 "goid_lb": 0.0, "goid_ub": 0.9, "success_threshold": 0.0},
 }
 ALL = sorted(TEACHERS)
 
@@ -85,7 +90,8 @@ def test_tasks_stay_in_the_box_and_origins_are_recorded(name):
     assert (arr >= 0).all() and (arr <= 1).all()
     assert len(t.record_.origins) == 200 and len(t.record_.alps) == 200
     prefixes = {o.split(":")[0] for o in t.record_.origins}
-    allowed = {"bootstrap", "random", "gaussian", "region", "mutation", "oracle"}
+    allowed = {"bootstrap", "random", "gaussian", "region", "mutation", "oracle",
+               "gan", "repeat", "replay"}
     assert prefixes <= allowed
 
 
