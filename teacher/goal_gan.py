@@ -276,7 +276,8 @@ class GoalGAN(Teacher):
             "batches": [[i, e, enc(x), enc(y)] for i, e, x, y in self._batches],
             "contexts": enc(np.array(self._contexts).reshape(-1, self.space.dim)),
             "labels": enc(np.array(self._labels)),
-            "pending": [[enc(np.frombuffer(k, dtype=np.float64)), v]
+            # copies: a host may serialise the state after more updates (snapshots)
+            "pending": [[enc(np.frombuffer(k, dtype=np.float64)), [list(r) for r in v]]
                         for k, v in self._pending.items()],
             "queue": enc(np.array(self._queue).reshape(-1, self.space.dim)),
             "pool": enc(self.pool_),

@@ -82,6 +82,20 @@ def test_state_dict_continues_identically(name, stop):
 
 
 @pytest.mark.parametrize("name", ALL)
+def test_a_state_dict_is_a_value_later_updates_leave_alone(name):
+    """A host may serialise a state later (the server's snapshots): nothing in it may be
+    a live object the teacher goes on changing (GoalGAN's pending rollouts once were, and
+    a snapshot written a moment later replayed into an IndexError)."""
+    t, student = build(name), ToyStudent(random_state=0)
+    for stop in (41, 77, 133):
+        drive(t, student, stop - t.n_updates_)
+        state = t.state_dict()
+        frozen = json.dumps(state)
+        drive(t, student, 25)
+        assert json.dumps(state) == frozen
+
+
+@pytest.mark.parametrize("name", ALL)
 def test_tasks_stay_in_the_box_and_origins_are_recorded(name):
     t = build(name)
     tasks = drive(t, ToyStudent(random_state=0), 200)
