@@ -15,6 +15,7 @@ a replay of logged weights gives bit-identical tasks on any machine.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -23,7 +24,7 @@ import numpy as np
 
 from teacher.errors import StateMismatchError, TeacherError
 
-__all__ = ["import_torch", "seeded", "export_weights", "load_weights", "mlp_forward",
+__all__ = ["import_torch", "require_torch", "seeded", "export_weights", "load_weights", "mlp_forward",
            "exact_exp", "exact_tanh", "exact_sigmoid", "ACTIVATIONS"]
 
 #: Activation names :func:`mlp_forward` accepts (plus ``"leaky_relu:<slope>"``).
@@ -40,6 +41,21 @@ def import_torch(teacher_name: str) -> Any:
             "pip install 'curriculum-teacher[neural]'"
         ) from None
     return torch
+
+
+def require_torch(teacher_name: str) -> None:
+    """TeacherError naming the extra unless torch can be imported, without importing it:
+    a teacher checks this when it is made (a server's request), and only its fits (the
+    server's worker processes) pay the seconds torch takes to import."""
+    try:
+        found = importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise TeacherError(
+            f"teacher {teacher_name!r} needs PyTorch: "
+            "pip install 'curriculum-teacher[neural]'"
+        )
 
 
 @contextmanager

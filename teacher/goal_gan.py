@@ -18,7 +18,7 @@ from teacher import _params as P
 from teacher._fit import AnyFit, ArrayFit, FitJob, derive_seed
 from teacher._gan import KIND, GANFitJob, GANShape
 from teacher._gan import generator_layers as layer_names
-from teacher._nn import import_torch, mlp_forward
+from teacher._nn import mlp_forward, require_torch
 from teacher.base import Teacher
 from teacher.errors import InvalidParameterError, StateMismatchError
 from teacher.space import TaskSpace
@@ -116,7 +116,7 @@ class GoalGAN(Teacher):
         self.discriminator_layers = discriminator_layers
         self.batch_size = batch_size
         self.learning_rate = learning_rate
-        import_torch(KIND)  # fail now, naming the extra, rather than at the first fit
+        require_torch(KIND)  # fail now, naming the extra, rather than at the first fit
         super().__init__(space, random_state=random_state, reward_bounds=reward_bounds)
         d = space.dim
         self._shape = GANShape(d, d, tuple(generator_layers), tuple(discriminator_layers))

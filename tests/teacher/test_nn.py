@@ -139,3 +139,17 @@ def test_seeded_fits_repeat_and_leave_the_callers_torch_settings_alone() -> None
     assert not torch.are_deterministic_algorithms_enabled()
     with pytest.raises(TeacherError, match="seed must be an int >= 0"), _nn.seeded(-1):
         pass
+
+
+def test_making_and_sampling_a_neural_teacher_does_not_import_torch() -> None:
+    """A server makes teachers on its event loop: torch (seconds to import) is loaded
+    by the fits only, which run in its worker processes."""
+    code = ("import sys\nfrom teacher import TaskSpace, make_teacher\n"
+            "t = make_teacher('goal-gan', TaskSpace({'x': (0.0, 1.0)}))\n"
+            "t.sample(); t.observe([0.5], 1.0)\n"
+            "print('torch' in sys.modules)\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
