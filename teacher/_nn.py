@@ -24,8 +24,8 @@ import numpy as np
 
 from teacher.errors import StateMismatchError, TeacherError
 
-__all__ = ["import_torch", "require_torch", "seeded", "export_weights", "load_weights", "mlp_forward",
-           "exact_exp", "exact_tanh", "exact_sigmoid", "ACTIVATIONS"]
+__all__ = ["import_torch", "require_torch", "seeded", "export_weights", "load_weights",
+           "mlp_forward", "exact_exp", "exact_tanh", "exact_sigmoid", "ACTIVATIONS"]
 
 #: Activation names :func:`mlp_forward` accepts (plus ``"leaky_relu:<slope>"``).
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "identity")
