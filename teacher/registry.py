@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from teacher.adr import ADR
 from teacher.alpgmm import ALPGMM
 from teacher.alpgmm_plus import ALPGMMPlus
 from teacher.base import Teacher
@@ -19,7 +20,7 @@ __all__ = ["TEACHERS", "make_teacher", "teacher_class"]
 
 TEACHERS: dict[str, type[Teacher]] = {
     cls.name: cls
-    for cls in (ALPGMM, ALPGMMPlus, CovarGMM, RIAC, Oracle, RandomTeacher, GoalGAN)
+    for cls in (ALPGMM, ALPGMMPlus, CovarGMM, RIAC, Oracle, RandomTeacher, ADR, GoalGAN)
 }
 
 
