@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         iter_jsonl,
         read_jsonl,
     )
+    from teacher.goal_gan import GoalGAN
     from teacher.oracle import Oracle
     from teacher.random_teacher import RandomTeacher
     from teacher.registry import TEACHERS, make_teacher, teacher_class
@@ -78,6 +79,7 @@ _WHERE = {
     "ADR": "teacher.adr",
     "ALPGMM": "teacher.alpgmm",
     "ALPGMMPlus": "teacher.alpgmm_plus",
+    "GoalGAN": "teacher.goal_gan",
     "FitRecord": "teacher.base",
     "Sample": "teacher.base",
     "Teacher": "teacher.base",
@@ -161,6 +163,7 @@ __all__ = [
     "ADR",
     "ALPGMM",
     "ALPGMMPlus",
+    "GoalGAN",
     "CovarGMM",
     "EventLogError",
     "FitError",

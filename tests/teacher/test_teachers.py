@@ -28,6 +28,11 @@ FAST = {
     "riac": {"max_region_size": 30, "min_region_size": 5},
     "oracle": {"threshold": 0.3, "period": 10},
     "random": {},
+    # tiny networks and few iterations; every labelled task with a failure is positive,
+    # so GAN fits happen (every 10 labels) and tasks both rollouts succeed on fill the pool
+    "goal-gan": {"update_size": 10, "gan_iterations": 3, "pretrain_iterations": 5,
+                 "generator_layers": (8,), "discriminator_layers": (8,), "batch_size": 8,
+                 "goid_lb": 0.0, "goid_ub": 0.9, "success_threshold": 0.0},
 }
 ALL = sorted(TEACHERS)
 
@@ -78,6 +83,20 @@ def test_state_dict_continues_identically(name, stop):
 
 
 @pytest.mark.parametrize("name", ALL)
+def test_a_state_dict_is_a_value_later_updates_leave_alone(name):
+    """A host may serialise a state later (the server's snapshots): nothing in it may be
+    a live object the teacher goes on changing (GoalGAN's pending rollouts once were, and
+    a snapshot written a moment later replayed into an IndexError)."""
+    t, student = build(name), ToyStudent(random_state=0)
+    for stop in (41, 77, 133):
+        drive(t, student, stop - t.n_updates_)
+        state = t.state_dict()
+        frozen = json.dumps(state)
+        drive(t, student, 25)
+        assert json.dumps(state) == frozen
+
+
+@pytest.mark.parametrize("name", ALL)
 def test_tasks_stay_in_the_box_and_origins_are_recorded(name):
     t = build(name)
     tasks = drive(t, ToyStudent(random_state=0), 200)
@@ -87,7 +106,7 @@ def test_tasks_stay_in_the_box_and_origins_are_recorded(name):
     assert len(t.record_.origins) == 200 and len(t.record_.alps) == 200
     prefixes = {o.split(":")[0] for o in t.record_.origins}
     allowed = {"bootstrap", "random", "gaussian", "region", "mutation", "oracle", "box",
-               "boundary"}
+               "boundary", "gan", "repeat", "replay"}
     assert prefixes <= allowed
 
 
