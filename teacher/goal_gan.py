@@ -9,7 +9,7 @@ masters (success rate above ``goid_ub``) join a pool replayed with probability `
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -218,8 +218,7 @@ class GoalGAN(Teacher):
             batches=batches, iterations=self.gan_iterations, batch_size=self.batch_size,
             learning_rate=self.learning_rate,
         )
-        # a frozen dataclass: mypy reads FitJob's plain attributes as settable
-        return cast(FitJob, job)
+        return job
 
     def _pretrain_tasks(self) -> np.ndarray | None:
         """1000 normalised tasks to pretrain on, drawn from a stream of their own."""
