@@ -1,6 +1,8 @@
 # Images for docker-compose.yml: `server` (FastAPI teacher service; no torch, no Box2D) and
 # `student` (SB3 worker with CPU PyTorch and the Box2D environments).
 #   docker build --target server -t curriculum-teacher/server .
+#   docker build --target server --build-arg EXTRAS=neural -t curriculum-teacher/server .
+#       (the server with CPU PyTorch for the neural teachers: goal-gan)
 #   docker build --target student -t curriculum-teacher/student .
 ARG BASE=python:3.11-slim
 
@@ -22,7 +24,13 @@ COPY students students
 COPY curriculum curriculum
 
 FROM base AS server
-RUN pip install --no-cache-dir '.[server,postgres]'
+# EXTRAS: more extras for the server, comma-separated; `neural` adds CPU PyTorch (from
+# TORCH_INDEX, installed first, as for the student) for the neural teachers.
+ARG EXTRAS=
+ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
+RUN case ",${EXTRAS}," in *,neural,*) \
+        pip install --no-cache-dir torch==2.13.0 --index-url ${TORCH_INDEX} ;; esac \
+    && pip install --no-cache-dir ".[server,postgres${EXTRAS:+,${EXTRAS}}]"
 EXPOSE 8000
 ENV CURRICULUM_HOST=0.0.0.0 CURRICULUM_PORT=8000
 HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=12 \

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from teacher._fit import ArrayFit, FitJob, FitRequest, FitResult, fit_from_json, run_fit
+    from teacher.adr import ADR
     from teacher.alpgmm import ALPGMM
     from teacher.alpgmm_plus import ALPGMMPlus
     from teacher.base import FitRecord, Sample, Teacher, TeacherRecord
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
         iter_jsonl,
         read_jsonl,
     )
+    from teacher.goal_gan import GoalGAN
     from teacher.oracle import Oracle
     from teacher.random_teacher import RandomTeacher
     from teacher.registry import TEACHERS, make_teacher, teacher_class
@@ -74,8 +76,10 @@ _WHERE = {
     "ArrayFit": "teacher._fit",
     "FitJob": "teacher._fit",
     "fit_from_json": "teacher._fit",
+    "ADR": "teacher.adr",
     "ALPGMM": "teacher.alpgmm",
     "ALPGMMPlus": "teacher.alpgmm_plus",
+    "GoalGAN": "teacher.goal_gan",
     "FitRecord": "teacher.base",
     "Sample": "teacher.base",
     "Teacher": "teacher.base",
@@ -156,8 +160,10 @@ __all__ = [
     "iter_jsonl",
     "read_jsonl",
     "replay",
+    "ADR",
     "ALPGMM",
     "ALPGMMPlus",
+    "GoalGAN",
     "CovarGMM",
     "EventLogError",
     "FitError",

@@ -160,9 +160,14 @@ class FitJob(Protocol):
     the :class:`ArrayFit` the teacher installs. ``episode`` is the teacher's update count
     when the fit became due."""
 
-    fit_index: int
-    episode: int
-    seed: int
+    @property
+    def fit_index(self) -> int: ...
+
+    @property
+    def episode(self) -> int: ...
+
+    @property
+    def seed(self) -> int: ...
 
     def run(self) -> ArrayFit: ...
 

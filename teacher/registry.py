@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from teacher.adr import ADR
 from teacher.alpgmm import ALPGMM
 from teacher.alpgmm_plus import ALPGMMPlus
 from teacher.base import Teacher
 from teacher.covar_gmm import CovarGMM
 from teacher.errors import InvalidParameterError
+from teacher.goal_gan import GoalGAN
 from teacher.oracle import Oracle
 from teacher.random_teacher import RandomTeacher
 from teacher.riac import RIAC
@@ -17,7 +19,8 @@ from teacher.space import TaskSpace
 __all__ = ["TEACHERS", "make_teacher", "teacher_class"]
 
 TEACHERS: dict[str, type[Teacher]] = {
-    cls.name: cls for cls in (ALPGMM, ALPGMMPlus, CovarGMM, RIAC, Oracle, RandomTeacher)
+    cls.name: cls
+    for cls in (ALPGMM, ALPGMMPlus, CovarGMM, RIAC, Oracle, RandomTeacher, ADR, GoalGAN)
 }
 
 

@@ -9,9 +9,10 @@ from teacher import read_jsonl
 
 
 def _cfg(run_dir, steps, **kw):
+    kw.setdefault("teacher_params", {"fit_rate": 4})
     return StudentConfig(
         in_process=True, run_dir=run_dir, steps=steps, algo="ppo", max_episode_steps=20,
-        teacher_params={"fit_rate": 4}, eval_every=-1, progress=False,
+        eval_every=-1, progress=False,
         algo_kwargs={"n_steps": 32, "batch_size": 32, "n_epochs": 1}, **kw,
     )
 
@@ -56,3 +57,19 @@ def test_bad_configuration_names_the_option(tmp_path, field, value, fragment):
     with pytest.raises(InvalidConfigError, match=fragment):
         run_student(cfg)
     assert not (tmp_path / "events.jsonl").exists()
+
+
+def test_goal_gan_in_process_fits_its_networks_and_resumes_exactly(tmp_path):
+    """`curriculum student --teacher goal-gan` (the [neural] extra): the GAN fits run
+    inline, their weights are logged, and a resumed run replays them."""
+    pytest.importorskip("torch")
+    params = {"update_size": 2, "goid_lb": 0.0, "goid_ub": 1.0, "generator_layers": [8],
+              "discriminator_layers": [8], "gan_iterations": 5, "pretrain_iterations": 5}
+    first = run_student(_cfg(tmp_path, 96, teacher="goal-gan", teacher_params=params))
+    second = run_student(_cfg(tmp_path, 160, resume=True, teacher="goal-gan",
+                              teacher_params=params))
+    assert (first.steps, second.steps) == (96, 160)
+    events = read_jsonl(tmp_path / "events.jsonl")
+    fits = [e for e in events if e.type == "fit"]
+    assert len(fits) >= 2 and all(e.fit.kind == "goal-gan" for e in fits)
+    assert {e.origin for e in events if e.type == "task"} >= {"gan", "repeat"}
