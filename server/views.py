@@ -74,8 +74,8 @@ def tasks_json(events: list[TaskEvent]) -> bytes:
     """The :class:`TasksOut` body of ``events``, encoded directly (the student loop's hot
     path: no model to build, for FastAPI to validate and serialise again)."""
     return pydantic_core.to_json(
-        {"tasks": [{"task_id": e.task_id, "params": e.params, "origin": e.origin}
-                   for e in events]}
+        {"tasks": [{"task_id": e.task_id, "params": e.params, "origin": e.origin,
+                    "seed": e.seed} for e in events]}
     )
 
 

@@ -312,7 +312,7 @@
       me.results.push({ t: Date.parse(e.time), worker: e.worker || "(unnamed)" });
       if (me.results.length > 2000) me.results.splice(0, me.results.length - 2000);
       me.needOverview = true;  // ALP, counts
-    } else if (e.type === "fit" || e.type === "evaluation") {
+    } else if (e.type === "fit" || e.type === "evaluation" || e.type === "score") {
       me.needOverview = true;
     }
   }
