@@ -24,6 +24,7 @@ from students.envsetup import EnvSetup, resolve_env
 from students.errors import InvalidConfigError, TeacherRequestError
 from students.evaluation import MasteryEvalCallback
 from students.progress import ProgressCallback
+from students.scores import PositiveValueLossScores
 from students.sources import HttpTaskSource, LocalTaskSource, TaskSource
 from students.stopping import StopNow, StopOnSignal, signals_stop
 from students.tracking import CurriculumTracker, start_wandb
@@ -125,6 +126,10 @@ class _Backend(Protocol):
 
     def report_evaluations(self, items: list[dict[str, Any]]) -> None: ...
 
+    def report_scores(self, items: list[dict[str, Any]]) -> None:
+        """Late per-episode scores ``[{"task_id", "score"}, ...]`` of reported tasks."""
+        ...
+
     def status(self) -> dict[str, Any]:
         """``{"counts": {"tasks", "results", ...}, "latest_mastery_pct": float | None}``."""
         ...
@@ -164,6 +169,9 @@ class _Remote:
 
     def report_evaluations(self, items: list[dict[str, Any]]) -> None:
         self.client.report_evaluations(self.curriculum_id, items)
+
+    def report_scores(self, items: list[dict[str, Any]]) -> None:
+        self.client.report_scores(self.curriculum_id, items)
 
     def status(self) -> dict[str, Any]:
         info = self.client.get_curriculum(self.curriculum_id)
@@ -214,6 +222,9 @@ class _InProcess:
             for i in items
         ])
         self.source.write_events(list(evs))
+
+    def report_scores(self, items: list[dict[str, Any]]) -> None:
+        self.source.report_scores([(i["task_id"], i["score"]) for i in items])
 
     def status(self) -> dict[str, Any]:
         return _status(self.curriculum.counts(), self.curriculum.latest_mastery())
@@ -306,6 +317,8 @@ def _run(
             obs_transform=vec.normalize_obs if isinstance(vec, VecNormalize) else None,
         )
         callbacks.append(evaluator)
+    if cfg.algo == "ppo":  # PLR's score; SAC and TD3 have no advantages to send
+        callbacks.append(PositiveValueLossScores(backend.report_scores))
     if cfg.tensorboard:
         callbacks.append(CurriculumTracker(backend.status, setup.names))
     progress = ProgressCallback(cfg.steps, start_steps, backend.status, enabled=cfg.progress,
