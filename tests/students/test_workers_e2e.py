@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -30,6 +31,19 @@ def _log_checks(events: list[dict], reported: int) -> None:
         assert r["task_id"] in tasks and r["params"] == tasks[r["task_id"]]
 
 
+def _score_checks(events: list[dict]) -> None:
+    """PPO workers send each finished episode's positive value loss as a late score: one
+    per result (every episode ends inside a rollout that completes), after it."""
+    results = {e["task_id"]: e for e in events if e["type"] == "result"}
+    scores = [e for e in events if e["type"] == "score"]
+    assert Counter(e["task_id"] for e in scores) == Counter(list(results))
+    for e in scores:
+        assert e["seq"] > results[e["task_id"]]["seq"]
+        assert e["params"] == results[e["task_id"]]["params"]
+        assert e["score"] >= 0 and math.isfinite(e["score"])
+    assert any(e["score"] > 0 for e in scores)
+
+
 def test_two_workers_share_one_curriculum(server, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO))
     procs = [
@@ -48,6 +62,7 @@ def test_two_workers_share_one_curriculum(server, tmp_path):
     with TeacherClient(server) as client:
         events = client.events(summaries[0]["curriculum_id"])
     _log_checks(events, reported)
+    _score_checks(events)  # the issue-17 end-to-end check: PPO -> server -> log
     evals = [e for e in events if e["type"] == "evaluation"]
     assert len(evals) == 4  # two test tasks per worker, at the end, stored apart
     assert all(e["test_set"] == "paper50" and e["step"] > 0 for e in evals)
