@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         read_jsonl,
     )
     from teacher.oracle import Oracle
+    from teacher.plr import PLR
     from teacher.random_teacher import RandomTeacher
     from teacher.registry import TEACHERS, make_teacher, teacher_class
     from teacher.riac import RIAC
@@ -117,6 +118,7 @@ _WHERE = {
     "iter_jsonl": "teacher.events",
     "read_jsonl": "teacher.events",
     "Oracle": "teacher.oracle",
+    "PLR": "teacher.plr",
     "RandomTeacher": "teacher.random_teacher",
     "TEACHERS": "teacher.registry",
     "make_teacher": "teacher.registry",
@@ -169,6 +171,7 @@ __all__ = [
     "InvalidSpaceError",
     "InvalidTaskError",
     "Oracle",
+    "PLR",
     "RIAC",
     "RandomTeacher",
     "ReplayDivergedError",

@@ -10,6 +10,7 @@ from teacher.base import Teacher
 from teacher.covar_gmm import CovarGMM
 from teacher.errors import InvalidParameterError
 from teacher.oracle import Oracle
+from teacher.plr import PLR
 from teacher.random_teacher import RandomTeacher
 from teacher.riac import RIAC
 from teacher.space import TaskSpace
@@ -17,7 +18,7 @@ from teacher.space import TaskSpace
 __all__ = ["TEACHERS", "make_teacher", "teacher_class"]
 
 TEACHERS: dict[str, type[Teacher]] = {
-    cls.name: cls for cls in (ALPGMM, ALPGMMPlus, CovarGMM, RIAC, Oracle, RandomTeacher)
+    cls.name: cls for cls in (ALPGMM, ALPGMMPlus, CovarGMM, RIAC, Oracle, PLR, RandomTeacher)
 }
 
 

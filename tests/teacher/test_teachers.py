@@ -26,6 +26,7 @@ FAST = {
     "covar-gmm": {"fit_rate": 40},
     "riac": {"max_region_size": 30, "min_region_size": 5},
     "oracle": {"threshold": 0.3, "period": 10},
+    "plr": {"buffer_size": 40},
     "random": {},
 }
 ALL = sorted(TEACHERS)
@@ -85,7 +86,8 @@ def test_tasks_stay_in_the_box_and_origins_are_recorded(name):
     assert (arr >= 0).all() and (arr <= 1).all()
     assert len(t.record_.origins) == 200 and len(t.record_.alps) == 200
     prefixes = {o.split(":")[0] for o in t.record_.origins}
-    allowed = {"bootstrap", "random", "gaussian", "region", "mutation", "oracle"}
+    allowed = {"bootstrap", "random", "gaussian", "region", "mutation", "oracle", "new",
+               "replay"}
     assert prefixes <= allowed
 
 
@@ -115,7 +117,7 @@ def test_described_state_is_json_and_names_its_shape(name):
     drive(t, ToyStudent(random_state=0), 200)
     state = json.loads(json.dumps(t.describe_state()))
     assert state["updates"] == 200 and state["sampled"] == 200
-    expected = {"riac": "regions", "oracle": "window"}.get(name, "counts")
+    expected = {"riac": "regions", "oracle": "window", "plr": "levels"}.get(name, "counts")
     assert state["kind"] == expected
     if expected == "regions":
         assert len(state["regions"]) > 1  # 200 pairs split a 30-pair region
@@ -124,6 +126,11 @@ def test_described_state_is_json_and_names_its_shape(name):
     if expected == "window":
         width = np.array(state["high"]) - np.array(state["low"])
         np.testing.assert_allclose(width, SPACE.width * t.window_ratio)
+    if expected == "levels":
+        assert state["size"] == len(state["levels"]) == 40
+        scores = [lv["score"] for lv in state["levels"]]
+        assert scores == sorted(scores, reverse=True)
+        assert sum(lv["p"] for lv in state["levels"]) == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -152,6 +159,11 @@ def test_update_accepts_tasks_the_teacher_did_not_issue(name):
         ("riac", {"random_task_ratio": 0.95}, "random_task_ratio \\+ mutation_ratio"),
         ("oracle", {"start": (0.0,)}, "start must have 2 values"),
         ("oracle", {"threshold": math.nan}, "threshold must be a finite number"),
+        ("plr", {"beta": 0.0}, r"beta must be a finite number in \(0.0, inf\]"),
+        ("plr", {"buffer_size": 0}, "buffer_size must be an integer in"),
+        ("plr", {"replay_prob": 1.5}, "replay_prob must be a finite number in"),
+        ("plr", {"staleness_coef": -0.1}, "staleness_coef must be a finite number in"),
+        ("plr", {"buffer_priority": "age"}, "buffer_priority must be one of"),
     ],
 )
 def test_invalid_hyperparameters_name_the_parameter(name, params, fragment):

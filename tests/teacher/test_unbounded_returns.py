@@ -27,6 +27,7 @@ FAST = {
     "covar-gmm": {"fit_rate": 20},
     "riac": {"max_region_size": 30, "min_region_size": 5},
     "oracle": {"threshold": 0.3, "period": 10},
+    "plr": {"buffer_size": 20},
     "random": {},
 }
 BIG = sys.float_info.max
