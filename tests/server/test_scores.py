@@ -153,3 +153,14 @@ def test_parquet_export_has_seed_and_score_columns(client: TestClient) -> None:
     assert [teacher.event_from_json(d) for d in rows_to_objects(table)] == [
         teacher.event_from_json(d) for d in lines]
     assert [d.get("score") for d in rows_to_objects(table)] == [d.get("score") for d in lines]
+
+
+def test_task_answers_carry_plr_seeds_also_on_a_retried_request(client: TestClient) -> None:
+    cid = create(client, "plr-seeds", teacher="plr", teacher_params={"buffer_size": 2})
+    url = f"/v1/curricula/{cid}/tasks"
+    first = client.post(url, json={"count": 3, "request_id": "r1"}).json()["tasks"]
+    assert all(isinstance(t["seed"], int) and 0 <= t["seed"] < 2**31 for t in first)
+    assert len({t["seed"] for t in first}) == 3
+    assert client.post(url, json={"count": 3, "request_id": "r1"}).json()["tasks"] == first
+    logged = [e for e in _events(client, cid) if e["type"] == "task"]
+    assert [e["seed"] for e in logged] == [t["seed"] for t in first]
