@@ -86,7 +86,8 @@ class PositiveValueLossScores(BaseCallback):
         return True
 
     def _on_rollout_end(self) -> None:
-        advantages = getattr(self.model.rollout_buffer, "advantages", None)
+        buffer = getattr(self.model, "rollout_buffer", None)  # on-policy algorithms only
+        advantages = getattr(buffer, "advantages", None)
         if advantages is None or advantages.shape[0] < self._step:
             return  # not an on-policy rollout buffer of this rollout's length
         positive = np.maximum(np.asarray(advantages, dtype=np.float64)[: self._step], 0.0)
