@@ -133,3 +133,18 @@ def test_a_version_3_log_and_state_load_unchanged() -> None:
     (t,) = old.issue_tasks(1)
     old.report([ResultIn(t.task_id, 0.5)])
     assert old.report_scores([ScoreIn(t.task_id, 1.0)]).accepted == 1
+
+
+def test_analysis_tables_show_seeds_and_scores() -> None:
+    pytest.importorskip("pandas")
+    from teacher.analysis import CurriculumLog
+
+    live = _plr()
+    events = _play(live, 10)
+    log = CurriculumLog.from_events(events)
+    tasks = [e for e in events if e.type == "task"]
+    assert log.tasks["seed"].tolist() == [e.seed for e in tasks]
+    scores = {e.task_id: e.score for e in events if e.type == "result"}
+    scores.update({e.task_id: e.score for e in events if e.type == "score"})
+    assert dict(zip(log.results["task_id"], log.results["score"], strict=True)) == scores
+    assert log.replay_error is None
