@@ -89,5 +89,5 @@ def stats(live: LiveCurriculum) -> CurriculumStats:
     return CurriculumStats(
         name=live.name, tasks=c.n_tasks, results=c.n_results, pending=len(c.pending),
         expired=c.n_expired, evaluations=c.n_evaluations, fits=c.n_fits,
-        fits_behind=live.fits_behind, fits_coalesced=live.fits.coalesced,
+        fits_behind=live.fits_behind, fits_coalesced=live.fits.coalesced, scores=c.n_scores,
     )
