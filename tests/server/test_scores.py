@@ -164,3 +164,70 @@ def test_task_answers_carry_plr_seeds_also_on_a_retried_request(client: TestClie
     assert client.post(url, json={"count": 3, "request_id": "r1"}).json()["tasks"] == first
     logged = [e for e in _events(client, cid) if e["type"] == "task"]
     assert [e["seed"] for e in logged] == [t["seed"] for t in first]
+
+
+def test_a_store_written_before_scores_loads_and_takes_them(tmp_path: Any) -> None:
+    """Events of schema 3 and a snapshot of curriculum state format 3 (what the server
+    stored before scores and seeds): the server loads them, and results reported from
+    now on take late scores."""
+    import pydantic_core
+    from _server_testlib import curriculum_body, settings_for
+
+    from server.app import create_app
+    from server.loading import task_id_prefix
+    from server.snapshots import SNAPSHOT_FORMAT
+    from server.store import AppendOp, CreateOp, EventRow, SnapshotOp, open_store
+
+    body = curriculum_body("old")
+    config = teacher.CurriculumConfig.from_json(
+        {**body, "params_version": None})
+    cid = "0123456789ab"
+    cur = teacher.Curriculum(config, fit_mode="defer", task_id_prefix=task_id_prefix(cid))
+    events: list[teacher.Event] = [cur.created_event()]
+    for _ in range(4):
+        issued = cur.issue_tasks(3)
+        events += issued + cur.report([teacher.ResultIn(t.task_id, 10.0) for t in issued]).events
+
+    def row(e: teacher.Event) -> EventRow:
+        return EventRow(e.seq, e.type, json.dumps({**teacher.event_to_json(e),
+                                                   "schema_version": 3}))
+
+    store = open_store(f"sqlite:///{tmp_path / 'old.db'}")
+    snapshot = {"format": SNAPSHOT_FORMAT, "curriculum": _state_at(events[:9], cid)}
+    store.write([CreateOp(cid, "old", json.dumps(cur.config.to_json()), events[0].time,
+                          row(events[0])),
+                 AppendOp(cid, [row(e) for e in events[1:9]]),
+                 SnapshotOp(cid, 9, pydantic_core.to_json(snapshot)),
+                 AppendOp(cid, [row(e) for e in events[9:]])])
+    store.close()
+    with TestClient(create_app(settings_for(tmp_path / "old.db"))) as client:
+        info = client.get(f"/v1/curricula/{cid}").json()
+        assert (info["seq"], info["counts"]["results"], info["counts"]["scores"]) == (
+            len(events), 12, 0)
+        # a result the snapshot holds cannot take one; one replayed after it can
+        old_id = next(e.task_id for e in events[:9] if isinstance(e, teacher.ResultEvent))
+        newer_id = next(e.task_id for e in events[9:] if isinstance(e, teacher.ResultEvent))
+        r = client.post(f"/v1/curricula/{cid}/scores",
+                        json={"scores": [{"task_id": old_id, "score": 1.0}]})
+        assert r.status_code == 422 and "older than the newest" in r.json()["detail"]
+        r = client.post(f"/v1/curricula/{cid}/scores",
+                        json={"scores": [{"task_id": newer_id, "score": 1.0}]})
+        assert r.json() == {"accepted": 1, "duplicates": 0}
+        (t,) = _tasks(client, cid, 1)
+        assert t["seed"] is None
+        assert client.post(f"/v1/curricula/{cid}/results",
+                           json={"task_id": t["task_id"], "return": 1.0}).status_code == 200
+        r = client.post(f"/v1/curricula/{cid}/scores",
+                        json={"scores": [{"task_id": t["task_id"], "score": 1.0}]})
+        assert r.json() == {"accepted": 1, "duplicates": 0}
+
+
+def _state_at(events: list[teacher.Event], cid: str) -> dict[str, Any]:
+    """The format-3 curriculum state after ``events`` (as the old server snapshotted it)."""
+    from server.loading import task_id_prefix
+
+    cur = teacher.Curriculum.from_events(events, fit_mode="defer",
+                                         task_id_prefix=task_id_prefix(cid))
+    state = json.loads(json.dumps(cur.state_dict()))
+    del state["scorable"], state["counts"]["scores"]
+    return {**state, "format_version": 3}
