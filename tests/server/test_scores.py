@@ -5,6 +5,7 @@ PostgreSQL in test_postgres_store.py through :func:`check_scores_round_trip`).""
 from __future__ import annotations
 
 import json
+import zlib
 from typing import Any
 
 import pytest
@@ -90,8 +91,11 @@ def test_scores_and_late_scores_are_logged_once(client: TestClient) -> None:
                       {"task_id": "T1", "return": 1.0, "score": [1]}]}, "results[1].score"),
     ],
 )
-def test_a_bad_result_score_is_422_naming_it(client: TestClient, body: Any, field: str) -> None:
-    cid = create(client, "bad-score")
+def test_a_bad_result_score_is_422_naming_it(
+    shared_client: TestClient, body: Any, field: str
+) -> None:
+    client = shared_client
+    cid = create(client, f"bad-score-{zlib.crc32(json.dumps(body).encode())}")
     t = _tasks(client, cid, 2)
     raw = json.dumps(body).replace('"T0"', json.dumps(t[0]["task_id"]))
     raw = raw.replace('"T1"', json.dumps(t[1]["task_id"])).replace('"NaN"', "NaN")
@@ -118,9 +122,10 @@ def test_a_bad_result_score_is_422_naming_it(client: TestClient, body: Any, fiel
     ],
 )
 def test_bad_late_scores_are_422_naming_the_field(
-    client: TestClient, raw: bytes, field: str
+    shared_client: TestClient, raw: bytes, field: str
 ) -> None:
-    cid = create(client, "bad-late")
+    client = shared_client
+    cid = create(client, f"bad-late-{zlib.crc32(raw)}")
     (t,) = _tasks(client, cid, 1)
     r = client.post(f"/v1/curricula/{cid}/results", json={"task_id": t["task_id"], "return": 1})
     assert r.status_code == 200
