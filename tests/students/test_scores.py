@@ -19,7 +19,6 @@ from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from students import CurriculumWrapper, HttpTaskSource, LocalTaskSource, TeacherClient
-from students.client import Task
 from students.errors import InvalidConfigError
 from students.scores import PositiveValueLossScores
 from students.taskenv import TaskParamEnv
@@ -36,33 +35,17 @@ def _curriculum(teacher: str = "random") -> Curriculum:
     return Curriculum(CurriculumConfig("s", teacher, TaskSpace(SPACE), seed=3))
 
 
-class _Seeded:
-    """A task source whose tasks carry a seed (as PLR's replays do), or none."""
-
-    def __init__(self, seed: int | None):
-        self.seed, self.n = seed, 0
-
-    def next_task(self) -> Task:
-        self.n += 1
-        return Task(f"t{self.n}", {"length": 0.5}, "test", self.seed)
-
-    def report(self, task: Task, episode_return: float, length: int,
-               score: float | None = None) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
 def test_a_tasks_seed_reaches_env_reset() -> None:
-    env = CurriculumWrapper(_cartpole(), _Seeded(1234))
+    plr = LocalTaskSource(_curriculum("plr"))  # PLR chooses a seed with every level
+    env = CurriculumWrapper(_cartpole(), plr)
     reference = gym.make("CartPole-v1")
-    obs, _ = env.reset()
-    assert np.array_equal(obs, reference.reset(seed=1234)[0])
-    obs, _ = env.reset(seed=5)  # the task's seed wins over the caller's
-    assert np.array_equal(obs, reference.reset(seed=1234)[0])
-    plain = CurriculumWrapper(_cartpole(), _Seeded(None))
+    for caller_seed in (None, 5):  # the task's seed wins over the caller's
+        obs, _ = env.reset(seed=caller_seed)
+        assert env.task is not None and isinstance(env.task.seed, int)
+        assert np.array_equal(obs, reference.reset(seed=env.task.seed)[0])
+    plain = CurriculumWrapper(_cartpole(), LocalTaskSource(_curriculum("random")))
     obs, _ = plain.reset(seed=5)  # no seed with the task: the caller's, as before
+    assert plain.task is not None and plain.task.seed is None
     assert np.array_equal(obs, reference.reset(seed=5)[0])
 
 
