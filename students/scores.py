@@ -16,8 +16,9 @@ the final step's ``info["curriculum_task_id"]``:
 - an episode that spans rollouts accumulates, per environment, the sum and count of its
   positive advantages over each rollout it ran in, and is scored when it ends: the part
   in earlier rollouts was computed with the value function of then;
-- an episode still running when training stops gets no score (nor does one cut short by
-  a reset, which is not reported at all).
+- an episode still running when training stops gets no score, nor does one that ended in
+  a rollout a stop cut short (SB3 computes no advantages for it: ``on_rollout_end`` does
+  not run), nor one cut short by a reset (not reported at all).
 
 SAC and TD3 have no advantages: their workers send no score, and a teacher that uses
 scores falls back to its return-based proxy.
