@@ -18,9 +18,14 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
 
-from students import CurriculumWrapper, HttpTaskSource, LocalTaskSource, TeacherClient
+from students import (
+    CurriculumWrapper,
+    HttpTaskSource,
+    LocalTaskSource,
+    PositiveValueLossScores,
+    TeacherClient,
+)
 from students.errors import InvalidConfigError
-from students.scores import PositiveValueLossScores
 from students.taskenv import TaskParamEnv
 from teacher import Curriculum, CurriculumConfig, JsonlWriter, TaskSpace, read_jsonl
 
