@@ -1,8 +1,8 @@
 """Prioritized Level Replay's replay distribution and its level buffer (teacher/plr.py).
 
 The maths (Jiang et al. 2021, "Prioritized Level Replay", section 3): a level of score
-rank ``r`` (1 = highest score) has score weight ``r ** (-1 / beta)``; a level last issued
-``c`` samples ago has staleness weight ``c``; both are normalised over the levels in the
+rank ``r`` (1 = highest score) has score weight ``r ** (-1 / beta)``; a level last replayed
+``c`` replays ago has staleness weight ``c``; both are normalised over the levels in the
 buffer and mixed ``(1 - staleness_coef) * P_S + staleness_coef * P_C``.
 """
 
@@ -18,18 +18,19 @@ __all__ = ["score_ranks", "replay_probabilities", "LevelBuffer"]
 
 
 def score_ranks(scores: np.ndarray) -> np.ndarray:
-    """1-based ranks of ``scores`` (n,), highest first; equal scores share the best rank
-    of their group ("1224" ranking), so a level's rank never depends on its slot."""
-    ascending = np.sort(scores)
-    higher = len(scores) - np.searchsorted(ascending, scores, side="right")
-    ranks: np.ndarray = higher.astype(np.float64) + 1.0
+    """1-based ranks of ``scores`` (n,), highest first, every rank used once as in the
+    reference implementations (dcd and level-replay rank by ``argsort``); among equal
+    scores the higher slot ranks first, the order of a reversed stable ascending sort."""
+    order = np.argsort(scores, kind="stable")[::-1]
+    ranks = np.empty(len(scores))
+    ranks[order] = np.arange(1.0, len(scores) + 1.0)
     return ranks
 
 
 def replay_probabilities(scores: np.ndarray, staleness: np.ndarray, beta: float,
                          staleness_coef: float) -> np.ndarray:
     """The probability of replaying each level (n,) of ``scores`` (n,) and ``staleness``
-    (n,) (samples drawn since each was last issued, >= 0): rank prioritisation at
+    (n,) (replays since each was last issued, >= 0): rank prioritisation at
     temperature ``beta`` mixed with staleness. Sums to 1 (n >= 1)."""
     n = len(scores)
     with np.errstate(under="ignore"):  # a low rank at a low temperature weighs 0
@@ -49,8 +50,8 @@ def _key(task: np.ndarray) -> bytes:
 
 class LevelBuffer:
     """Up to ``capacity`` levels: task (d,), seed, score, the normalised return of the
-    latest visit, and the sample index at which each was last issued. Slots fill in
-    order; a replaced level keeps its slot."""
+    latest visit, and the replay clock when each was last issued. Slots fill in order; a
+    replaced level keeps its slot."""
 
     def __init__(self, capacity: int, dim: int):
         self.capacity = capacity
@@ -81,7 +82,7 @@ class LevelBuffer:
         self._slots[_key(task)] = slot
 
     def staleness(self, now: int) -> np.ndarray:
-        """Samples drawn since each level was last issued, before sample index ``now``."""
+        """Replays since each level was last issued, at replay clock ``now``."""
         out: np.ndarray = (now - 1 - self.issued[: self.size]).astype(np.float64)
         return out
 

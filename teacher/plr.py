@@ -87,7 +87,7 @@ class PLR(Teacher):
         self.buffer_priority = buffer_priority
         super().__init__(space, random_state=random_state, reward_bounds=reward_bounds)
         self._buffer = LevelBuffer(buffer_size, space.dim)
-        # issued new levels not in the buffer: key -> (task, seed, sample index, the
+        # issued new levels not in the buffer: key -> (task, seed, replay clock, the
         # normalised return of its proxy-scored result, None before a result)
         self._staging: OrderedDict[bytes, tuple[np.ndarray, int, int, float | None]] = (
             OrderedDict())
@@ -102,7 +102,7 @@ class PLR(Teacher):
     def replay_probabilities_(self) -> np.ndarray:
         """The probability of each buffered level (slot order) on the next replay."""
         b = self._buffer
-        return replay_probabilities(b.scores[: b.size], b.staleness(self.n_sampled_),
+        return replay_probabilities(b.scores[: b.size], b.staleness(self.n_replays_),
                                     self.beta, self.staleness_coef)
 
     def describe_state(self) -> dict[str, Any]:
@@ -118,19 +118,20 @@ class PLR(Teacher):
 
     # -- sampling --------------------------------------------------------------------------
     def _sample(self) -> tuple[np.ndarray, str, int]:
-        b, now = self._buffer, self.n_sampled_
+        b = self._buffer
         fill = b.size / self.buffer_size
         if b.size and fill >= self.min_fill and self._rng.random() < min(fill, self.replay_prob):
             p = self.replay_probabilities_()
             cum = np.cumsum(p)
             slot = min(int(np.searchsorted(cum, self._rng.random() * cum[-1], side="right")),
                        b.size - 1)
-            b.issued[slot] = now
+            b.issued[slot] = self.n_replays_  # staleness counts replays, as in dcd
             self.n_replays_ += 1
             return b.tasks[slot].copy(), f"replay:{slot}", int(b.seeds[slot])
         task = self.space.clip(self.space.uniform(self._rng))
         seed = int(self._rng.integers(0, MAX_TASK_SEED, endpoint=True))
-        self._staging[_key(task)] = (task, seed, now, None)
+        # staleness 0 on entering the buffer, then one more per replay (dcd)
+        self._staging[_key(task)] = (task, seed, self.n_replays_ - 1, None)
         while len(self._staging) > STAGING_LIMIT:
             self._staging.popitem(last=False)
         return task, "new", seed

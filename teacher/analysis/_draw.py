@@ -22,9 +22,11 @@ from teacher.analysis.errors import AnalysisError
 # Okabe & Ito colours (colour-blind safe); greys for the uniform draws.
 _ORIGIN_COLORS = {
     "bootstrap": "#b0b0b0", "random": "#505050", "earlier": "#d0d0d0", "gaussian": "#0072b2",
-    "region": "#009e73", "mutation": "#d55e00", "oracle": "#cc79a7",
+    "region": "#009e73", "mutation": "#d55e00", "oracle": "#cc79a7", "new": "#56b4e9",
+    "replay": "#d55e00",
 }
-_ORIGIN_ORDER = ("bootstrap", "random", "gaussian", "region", "mutation", "oracle")
+_ORIGIN_ORDER = ("bootstrap", "random", "gaussian", "region", "mutation", "oracle", "new",
+                 "replay")
 
 
 def as_log(obj: Any) -> CurriculumLog:

@@ -26,13 +26,13 @@ def fill(t, scores, rets=None):
     return samples
 
 
-def test_ranks_share_the_best_rank_of_a_tie():
-    assert score_ranks(np.array([0.2, 0.5, 0.5, 0.1])).tolist() == [3.0, 1.0, 1.0, 4.0]
+def test_ranks_are_used_once_and_ties_go_to_the_higher_slot():
+    assert score_ranks(np.array([0.2, 0.5, 0.5, 0.1])).tolist() == [3.0, 2.0, 1.0, 4.0]
 
 
 def test_replay_probabilities_mix_rank_and_staleness_as_the_paper_defines():
     scores, stale = np.array([0.2, 0.5, 0.5, 0.1]), np.array([3.0, 0.0, 1.0, 4.0])
-    h = np.array([1 / 9, 1.0, 1.0, 1 / 16])  # rank ** (-1 / beta), beta = 0.5
+    h = np.array([1 / 9, 1 / 4, 1.0, 1 / 16])  # rank ** (-1 / beta), beta = 0.5
     expected = 0.7 * h / h.sum() + 0.3 * stale / stale.sum()
     got = replay_probabilities(scores, stale, beta=0.5, staleness_coef=0.3)
     np.testing.assert_allclose(got, expected, rtol=1e-15)
@@ -45,24 +45,27 @@ def test_replay_probabilities_mix_rank_and_staleness_as_the_paper_defines():
 
 
 def test_the_teacher_replays_by_its_buffer_scores_and_staleness():
+    """Staleness counts replays (as dcd does): a level enters the buffer at 0, and each
+    replay adds 1 to every level but the replayed one, which goes back to 0."""
     t = plr(buffer_size=4, min_fill=1.0, replay_prob=1.0, beta=0.5, staleness_coef=0.3)
     samples = fill(t, [0.2, 0.5, 0.5, 0.1])
-    stale = np.array([3.0, 2.0, 1.0, 0.0])  # samples drawn since each was issued
-    h = np.array([1 / 9, 1.0, 1.0, 1 / 16])
-    np.testing.assert_allclose(t.replay_probabilities_(), 0.7 * h / h.sum()
-                               + 0.3 * stale / stale.sum(), rtol=1e-15)
-    s = t.sample()
-    slot = int(s.origin.split(":")[1])
-    assert np.array_equal(s.task, samples[slot].task) and s.seed == samples[slot].seed
-    stale = stale + 1
-    stale[slot] = 0.0
-    np.testing.assert_allclose(t.replay_probabilities_(), 0.7 * h / h.sum()
-                               + 0.3 * stale / stale.sum(), rtol=1e-15)
+    h = np.array([1 / 9, 1 / 4, 1.0, 1 / 16])
+    np.testing.assert_allclose(t.replay_probabilities_(), 0.7 * h / h.sum() + 0.3 / 4,
+                               rtol=1e-15)
+    stale = np.zeros(4)
+    for _ in range(3):
+        s = t.sample()
+        slot = int(s.origin.split(":")[1])
+        assert np.array_equal(s.task, samples[slot].task) and s.seed == samples[slot].seed
+        stale += 1
+        stale[slot] = 0.0
+        np.testing.assert_allclose(t.replay_probabilities_(), 0.7 * h / h.sum()
+                                   + 0.3 * stale / stale.sum(), rtol=1e-15)
     # the draws follow those probabilities (fixed seed: deterministic)
     counts = np.zeros(4)
     for _ in range(4000):
         counts[int(t.sample().origin.split(":")[1])] += 1
-    assert counts[1] > 1000 and counts[2] > 1000 and counts[3] < counts[0]
+    assert counts[2] > counts[1] > counts[0] > counts[3] > 0
 
 
 def test_no_replay_before_the_buffer_holds_min_fill_then_min_fill_replay_prob():
@@ -116,21 +119,20 @@ def test_a_full_buffer_admits_a_level_scoring_at_least_the_weakest():
     assert t.buffer_.seeds[1] == high.seed
 
 
-def test_replay_support_replaces_the_least_likely_replay_not_the_lowest_score():
-    t = plr(buffer_size=3, min_fill=1.0, replay_prob=1.0, staleness_coef=0.5)
-    levels = fill(t, [0.1, 0.3, 0.2])
-    t.observe(levels[1].task, 0.0, 0.3)  # unchanged score; staleness [2, 1, 0]
+@pytest.mark.parametrize(("priority", "victim"), [("replay_support", 2), ("score", 0)])
+def test_a_full_buffer_replaces_the_least_likely_replay_or_the_lowest_score(priority, victim):
+    t = plr(buffer_size=3, min_fill=1.0, replay_prob=0.0, staleness_coef=0.5,
+            buffer_priority=priority)
+    fill(t, [0.1, 0.3, 0.2])
+    t.buffer_.issued[:3] = [-10, -1, -1]  # as if 9 replays had passed over the 0.1 level
     p = t.replay_probabilities_()
-    weakest = int(np.argmin(p))
-    assert weakest != int(np.argmin(t.buffer_.scores[:3]))  # the stale 0.1 level survives
-    t2 = plr(buffer_size=3, min_fill=1.0, replay_prob=0.0, staleness_coef=0.5)
-    fill(t2, [0.1, 0.3, 0.2])
-    s = t2.sample()
-    p = t2.replay_probabilities_()
-    weakest = int(np.argmin(p))
-    assert weakest == 2  # scores [0.1, 0.3, 0.2], staleness [3, 2, 1]
-    t2.observe(s.task, 0.0, 0.2)
-    assert t2.buffer_.slot(s.task) == 2 and t2.buffer_.scores[:3].tolist() == [0.1, 0.3, 0.2]
+    assert int(np.argmin(p)) == 2  # scores [0.1, 0.3, 0.2], staleness [9, 0, 0]
+    s = t.sample()
+    t.observe(s.task, 0.0, 0.2)
+    assert t.buffer_.slot(s.task) == victim
+    expected = [0.1, 0.3, 0.2]
+    expected[victim] = 0.2
+    assert t.buffer_.scores[:3].tolist() == expected
 
 
 def test_late_scores_replace_the_latest_visit_or_admit_a_proxy_scored_level():
