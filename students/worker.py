@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import signal
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import gymnasium as gym
@@ -65,6 +67,15 @@ class _Checkpoint(BaseCallback):
             self._last = self.num_timesteps
             self.save()
         return True
+
+
+def _atomically(path: Path, write: Callable[[Path], Any]) -> None:
+    """``write`` a temporary file beside ``path``, then rename it over ``path``: a worker
+    killed while saving leaves the previous checkpoint, never a truncated one that
+    ``--resume`` cannot read."""
+    partial = path.with_name(f"{path.stem}.partial{path.suffix}")
+    write(partial)
+    os.replace(partial, path)
 
 
 def _say(message: str) -> None:
@@ -297,11 +308,11 @@ def _run(
 
     def save() -> None:
         checkpoint.parent.mkdir(parents=True, exist_ok=True)
-        model.save(checkpoint)
+        _atomically(checkpoint, model.save)
         if isinstance(vec, VecNormalize):
-            vec.save(str(checkpoint.with_name("vecnormalize.pkl")))
+            _atomically(checkpoint.with_name("vecnormalize.pkl"), lambda p: vec.save(str(p)))
         if hasattr(model, "save_replay_buffer"):
-            model.save_replay_buffer(checkpoint.with_name("replay_buffer.pkl"))
+            _atomically(checkpoint.with_name("replay_buffer.pkl"), model.save_replay_buffer)
 
     callbacks: list[BaseCallback] = [stop, _Checkpoint(cfg.checkpoint_every, save)]
     evaluator = None
