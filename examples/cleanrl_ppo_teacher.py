@@ -8,7 +8,10 @@ the task of every episode chosen by a teacher server over HTTP.
 The environment is CartPole-v1 made task-parameterised with ``TaskParamEnv`` (pole length
 and mass; CartPole's cached products are recomputed), and ``CurriculumWrapper`` pulls a
 task from the teacher at every reset, inside each AsyncVectorEnv subprocess, and reports
-every finished episode. Only the light client is needed from this project
+every finished episode. At the end of each rollout the loop sends every episode that
+ended in it a late score, PLR's positive value loss (the mean of max(advantage, 0) over
+the episode's steps, across rollouts; :class:`PositiveValueLoss`), after flushing the
+results it belongs to. Only the light client is needed from this project
 (``pip install 'curriculum-teacher[client]'`` plus torch).
 """
 
@@ -75,6 +78,36 @@ def make_env(url: str, curriculum_id: str, rank: int):
     return thunk
 
 
+class PositiveValueLoss:
+    """Per-episode mean positive GAE advantage (PLR's score), episodes spanning rollouts
+    included: each env's sum and count carry over until its episode ends."""
+
+    def __init__(self, num_envs: int):
+        self.sum, self.count = np.zeros(num_envs), np.zeros(num_envs, dtype=np.int64)
+        self.start = np.zeros(num_envs, dtype=np.int64)
+        self.ended: list[tuple[int, int, int, str]] = []  # env, first step, last, task id
+
+    def episode_ends(self, step: int, env: int, task_id: str) -> None:
+        self.ended.append((env, int(self.start[env]), step, task_id))
+        self.start[env] = step + 1
+
+    def rollout_end(self, advantages: np.ndarray) -> list[dict[str, object]]:
+        """advantages: (num_steps, num_envs). The scores of the episodes that ended."""
+        positive = np.maximum(advantages.astype(np.float64), 0.0)
+        items: list[dict[str, object]] = []
+        for env, first, last, task_id in self.ended:
+            total = self.sum[env] + positive[first:last + 1, env].sum()
+            count = self.count[env] + last + 1 - first
+            items.append({"task_id": task_id, "score": float(total / count)})
+            self.sum[env], self.count[env] = 0.0, 0
+        for env, first in enumerate(self.start):  # running on into the next rollout
+            self.sum[env] += positive[first:, env].sum()
+            self.count[env] += len(positive) - first
+        self.start[:] = 0
+        self.ended = []
+        return items
+
+
 def layer_init(layer: nn.Linear, std: float = np.sqrt(2), bias: float = 0.0) -> nn.Linear:
     nn.init.orthogonal_(layer.weight, std)
     nn.init.constant_(layer.bias, bias)
@@ -139,6 +172,8 @@ def main(args: Args) -> dict[str, float]:
     next_obs = torch.tensor(next_obs_np, dtype=torch.float32)
     next_done = torch.zeros(args.num_envs)
     num_iterations = max(1, args.total_timesteps // args.batch_size)
+    scorer = PositiveValueLoss(args.num_envs)
+    client = TeacherClient(args.server)
     try:
         for iteration in range(1, num_iterations + 1):
             frac = 1.0 - (iteration - 1.0) / num_iterations  # annealed learning rate
@@ -160,6 +195,9 @@ def main(args: Args) -> dict[str, float]:
                     finished = final["_episode"]
                     episodes += int(finished.sum())
                     returns += [float(r) for r in final["episode"]["r"][finished]]
+                if "curriculum_task_id" in final:  # the wrapper names each ended task
+                    for i in np.flatnonzero(final["_curriculum_task_id"]):
+                        scorer.episode_ends(step, int(i), str(final["curriculum_task_id"][i]))
 
             with torch.no_grad():  # generalised advantage estimation
                 next_value = agent.get_value(next_obs).reshape(1, -1)
@@ -175,6 +213,10 @@ def main(args: Args) -> dict[str, float]:
                                   * lastgaelam)
                     advantages[t] = lastgaelam
                 returns_t = advantages + values
+            scores = scorer.rollout_end(advantages.numpy())
+            if scores:
+                envs.call("flush_reports")  # their results reach the teacher first
+                client.report_scores(cid, scores)
 
             b_obs = obs.reshape((-1, obs_dim))
             b_logprobs, b_actions = logprobs.reshape(-1), actions.reshape(-1)
@@ -207,7 +249,7 @@ def main(args: Args) -> dict[str, float]:
     finally:
         envs.close()  # closes each CurriculumWrapper: queued reports reach the teacher
 
-    with TeacherClient(args.server) as client:
+    with client:
         counts = client.get_curriculum(cid)["counts"]
     print(f"teacher: {counts['results']} episodes reported, {counts['fits']} GMM fits")
     return {"steps": float(global_step), "episodes": float(episodes),

@@ -6,6 +6,7 @@ from __future__ import annotations
 __all__ = [
     "ServerError",
     "CurriculumNotFoundError",
+    "TaskNotFoundError",
     "NameConflictError",
     "InvalidRequestError",
     "StoreError",
@@ -20,6 +21,11 @@ class ServerError(Exception):
 
 class CurriculumNotFoundError(ServerError):
     """No live curriculum has this id (never created, or deleted)."""
+
+
+class TaskNotFoundError(ServerError):
+    """A late score names a task the curriculum never issued (a result naming one is a
+    422, as it always was)."""
 
 
 class NameConflictError(ServerError):

@@ -21,6 +21,7 @@ from server.errors import (
     ServerError,
     StoreConfigError,
     StoreError,
+    TaskNotFoundError,
     UnavailableError,
 )
 from server.openapi import allowed_methods
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 _STATUS: dict[type[Exception], int] = {
     CurriculumNotFoundError: 404,
+    TaskNotFoundError: 404,
     NameConflictError: 409,
     InvalidRequestError: 422,
     StoreError: 503,

@@ -41,6 +41,7 @@ class CurriculumStats:
     fits: int
     fits_behind: int
     fits_coalesced: int
+    scores: int = 0
 
 
 class _CurriculaCollector(Collector):
@@ -61,6 +62,9 @@ class _CurriculaCollector(Collector):
             "expired": CounterMetricFamily(
                 "curriculum_expired_tasks", "Tasks whose lease ran out unreported",
                 labels=label,
+            ),
+            "scores": CounterMetricFamily(
+                "curriculum_late_scores", "Late per-episode scores accepted", labels=label
             ),
             "fits": CounterMetricFamily("curriculum_fits", "Fits installed", labels=label),
             "fits_coalesced": CounterMetricFamily(

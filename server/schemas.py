@@ -63,6 +63,9 @@ __all__ = [
     "ResultBatchIn",
     "ResultsBody",
     "ReportOut",
+    "ScoreItemIn",
+    "ScoreBatchIn",
+    "ScoresOut",
     "EvaluationItemIn",
     "EvaluationBatchIn",
     "EvaluationsOut",
@@ -73,10 +76,6 @@ __all__ = [
     "ErrorOut",
     "results_kind",
 ]
-
-MAX_TASKS_PER_REQUEST = 256
-MAX_ITEMS_PER_REQUEST = 1024
-
 
 MAX_TASKS_PER_REQUEST = 256
 MAX_ITEMS_PER_REQUEST = 1024
@@ -127,7 +126,10 @@ class Counts(BaseModel):
     )
     evaluations: int = Field(description="evaluation episodes stored (each once)")
     fits: int = Field(description="fits installed")
-    scores: int = Field(0, description="late scores accepted (for results reported earlier)")
+    scores: int = Field(
+        0, description="late scores accepted (POST .../scores; a score sent with its "
+        "result is not counted here)"
+    )
 
 
 class GMMSummary(BaseModel):
@@ -195,6 +197,11 @@ class TaskOut(BaseModel):
     task_id: str
     params: dict[str, float] = Field(description="{name: value} in canonical order")
     origin: str = Field(description="bootstrap, random, gaussian:<i>, ...")
+    seed: int | None = Field(
+        None, description="the environment seed the teacher chose with the task (reset the "
+        "environment with it: it regenerates the level, e.g. a level PLR replays); null: "
+        "seed as you like"
+    )
 
 
 class TasksOut(BaseModel):
@@ -209,6 +216,10 @@ class ResultItemIn(_In):
     episode_return: FiniteFloat = Field(alias="return")
     length: Int64 | None = None
     worker: Label | None = None
+    score: FiniteFloat | None = Field(
+        None, description="the student's per-episode score, if it has one when it reports "
+        "(e.g. PLR's positive value loss); a score known later goes to ``.../scores``"
+    )
 
 
 class ResultBatchIn(_In):
@@ -233,6 +244,24 @@ ResultsBody = Annotated[
 class ReportOut(BaseModel):
     accepted: int = Field(description="results stored and fed to the teacher")
     duplicates: int = Field(description="results already stored with the same return")
+
+
+# -- late scores ------------------------------------------------------------------------
+class ScoreItemIn(_In):
+    """A score for a task whose result was reported without one (the service turns it
+    into a :class:`teacher.ScoreIn`)."""
+
+    task_id: Name
+    score: FiniteFloat
+
+
+class ScoreBatchIn(_In):
+    scores: list[ScoreItemIn] = Field(min_length=1, max_length=MAX_ITEMS_PER_REQUEST)
+
+
+class ScoresOut(BaseModel):
+    accepted: int = Field(description="scores stored and fed to the teacher")
+    duplicates: int = Field(description="tasks that already had the same score")
 
 
 # -- evaluations ------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from server.errors import (
     CurriculumNotFoundError,
     NameConflictError,
     StoreError,
+    TaskNotFoundError,
     UnavailableError,
 )
 from server.fitting import FitRunner, FitScheduler
@@ -50,7 +51,9 @@ from teacher import (
     Event,
     ReportOutcome,
     ResultIn,
+    ScoreIn,
     TaskEvent,
+    UnknownTaskIdError,
 )
 from teacher.config import CurriculumFields
 from teacher.leases import overdue_tasks
@@ -324,6 +327,24 @@ class CurriculumService:
             outcome = live.cur.report(results)
             # Even with nothing new this waits for earlier writes: a duplicate is only
             # acknowledged once the original is durable.
+            ticket = self._append(live, events + outcome.events)
+            self._fits.schedule(live)
+        await ticket
+        return outcome
+
+    async def report_scores(self, curriculum_id: str, scores: Sequence[ScoreIn]) -> ReportOutcome:
+        """Store late scores of reported results and feed them to the teacher (all or
+        nothing, in order); answered once durable, like results."""
+        live = self.get(curriculum_id)
+        async with live.lock:
+            await self._ensure_sound(live)
+            try:
+                live.cur.check_scores(scores)  # raises before anything changes
+            except UnknownTaskIdError as exc:
+                raise TaskNotFoundError(str(exc)) from None
+            events = self._expire_leases(live) + self._fits.take_ready(live)
+            outcome = live.cur.report_scores(scores)
+            # A duplicate too waits for earlier writes (the original must be durable).
             ticket = self._append(live, events + outcome.events)
             self._fits.schedule(live)
         await ticket

@@ -74,8 +74,8 @@ def tasks_json(events: list[TaskEvent]) -> bytes:
     """The :class:`TasksOut` body of ``events``, encoded directly (the student loop's hot
     path: no model to build, for FastAPI to validate and serialise again)."""
     return pydantic_core.to_json(
-        {"tasks": [{"task_id": e.task_id, "params": e.params, "origin": e.origin}
-                   for e in events]}
+        {"tasks": [{"task_id": e.task_id, "params": e.params, "origin": e.origin,
+                    "seed": e.seed} for e in events]}
     )
 
 
@@ -89,5 +89,5 @@ def stats(live: LiveCurriculum) -> CurriculumStats:
     return CurriculumStats(
         name=live.name, tasks=c.n_tasks, results=c.n_results, pending=len(c.pending),
         expired=c.n_expired, evaluations=c.n_evaluations, fits=c.n_fits,
-        fits_behind=live.fits_behind, fits_coalesced=live.fits.coalesced,
+        fits_behind=live.fits_behind, fits_coalesced=live.fits.coalesced, scores=c.n_scores,
     )

@@ -32,6 +32,7 @@ _LAZY = {
     "HttpTaskSource": "students.sources",
     "LocalTaskSource": "students.sources",
     "TaskSource": "students.sources",
+    "PositiveValueLossScores": "students.scores",
     "StudentSummary": "students.worker",
     "paper_sac_kwargs": "students.algos",
     "run_student": "students.worker",
@@ -47,6 +48,7 @@ __all__ = [
     "InvalidConfigError",
     "LocalTaskSource",
     "MasteryEvalCallback",
+    "PositiveValueLossScores",
     "StudentConfig",
     "StudentError",
     "StudentSummary",
@@ -87,6 +89,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs only
         TeacherUnreachableError,
     )
     from students.evaluation import MasteryEvalCallback, evaluate_mastery
+    from students.scores import PositiveValueLossScores
     from students.sources import HttpTaskSource, LocalTaskSource, TaskSource
     from students.taskenv import TaskParamEnv
     from students.worker import StudentSummary, run_student

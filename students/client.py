@@ -23,11 +23,14 @@ __all__ = ["Task", "TeacherClient"]
 
 @dataclass(frozen=True)
 class Task:
-    """A task issued by the teacher: ``params`` maps parameter names to values."""
+    """A task issued by the teacher: ``params`` maps parameter names to values; ``seed``
+    is the environment seed the teacher chose with it (reset the environment with it: it
+    regenerates the level, e.g. one PLR replays), None to seed as you like."""
 
     task_id: str
     params: dict[str, float]
     origin: str
+    seed: int | None = None
 
 
 class TeacherClient:
@@ -167,16 +170,29 @@ class TeacherClient:
         data = schemas.TasksOut.model_validate(
             self._json("POST", f"/v1/curricula/{curriculum_id}/tasks", json=body)
         )
-        return [Task(t.task_id, dict(t.params), t.origin) for t in data.tasks]
+        return [Task(t.task_id, dict(t.params), t.origin, t.seed) for t in data.tasks]
 
     def report_results(
         self, curriculum_id: str, results: Sequence[Mapping[str, Any]]
     ) -> tuple[int, int]:
-        """Report finished episodes ({task_id, return, length?, worker?}); returns
-        (accepted, duplicates)."""
+        """Report finished episodes ({task_id, return, length?, worker?, score?}; score:
+        the episode's per-episode score, e.g. PLR's positive value loss, if known now);
+        returns (accepted, duplicates)."""
         body = self._body(schemas.ResultBatchIn, {"results": list(results)})
         data = schemas.ReportOut.model_validate(
             self._json("POST", f"/v1/curricula/{curriculum_id}/results", json=body)
+        )
+        return data.accepted, data.duplicates
+
+    def report_scores(
+        self, curriculum_id: str, scores: Sequence[Mapping[str, Any]]
+    ) -> tuple[int, int]:
+        """Late per-episode scores ({task_id, score}) for tasks already reported without
+        one; returns (accepted, duplicates). Idempotent: a retry of the same scores
+        counts as duplicates."""
+        body = self._body(schemas.ScoreBatchIn, {"scores": list(scores)})
+        data = schemas.ScoresOut.model_validate(
+            self._json("POST", f"/v1/curricula/{curriculum_id}/scores", json=body)
         )
         return data.accepted, data.duplicates
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -16,11 +17,13 @@ __all__ = ["TaskSource", "HttpTaskSource", "LocalTaskSource"]
 
 
 class TaskSource(Protocol):
-    """Hands out tasks and takes back finished episodes."""
+    """Hands out tasks and takes back finished episodes (``score``: the episode's
+    per-episode score, e.g. PLR's positive value loss, None if the student has none)."""
 
     def next_task(self) -> Task: ...
 
-    def report(self, task: Task, episode_return: float, length: int) -> None: ...
+    def report(self, task: Task, episode_return: float, length: int,
+               score: float | None = None) -> None: ...
 
     def close(self) -> None: ...
 
@@ -75,6 +78,9 @@ class HttpTaskSource:
                 if job == "fetch":
                     self._fetched.put(self.client.get_tasks(self.curriculum_id, 1)[0])
                     continue
+                if isinstance(job, threading.Event):  # flush(): what came before is sent
+                    job.set()
+                    continue
                 batch = [job]
                 while True:  # coalesce waiting reports into one request
                     try:
@@ -112,7 +118,8 @@ class HttpTaskSource:
         self._outstanding += 1
         return got
 
-    def report(self, task: Task, episode_return: float, length: int) -> None:
+    def report(self, task: Task, episode_return: float, length: int,
+               score: float | None = None) -> None:
         self._start()
         self._raise_pending()
         item: dict[str, Any] = {
@@ -120,7 +127,25 @@ class HttpTaskSource:
         }
         if self.worker:
             item["worker"] = self.worker
+        if score is not None:
+            item["score"] = float(score)
         self._jobs.put(item)
+
+    def flush(self, timeout: float = 600.0) -> None:
+        """Wait until every report queued before this call has been sent (a late score
+        for one of them may follow). Raises the thread's error, if any."""
+        if self._thread is None:
+            return
+        self._raise_pending()
+        done = threading.Event()
+        self._jobs.put(done)
+        deadline = time.monotonic() + timeout
+        while not done.wait(0.05):
+            if self._error is not None or not self._thread.is_alive():
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"reports to {self.client.url} not sent within {timeout} s")
+        self._raise_pending()
 
     def close(self) -> None:
         """Send every queued report, then stop the thread (the prefetched task, if any,
@@ -172,15 +197,29 @@ class LocalTaskSource:
     def next_task(self) -> Task:
         (e,) = self.curriculum.issue_tasks(1)
         self.write_events([e])
-        return Task(e.task_id, dict(e.params), e.origin)
+        return Task(e.task_id, dict(e.params), e.origin, e.seed)
 
-    def report(self, task: Task, episode_return: float, length: int) -> None:
+    def report(self, task: Task, episode_return: float, length: int,
+               score: float | None = None) -> None:
         from teacher import ResultIn
 
         out = self.curriculum.report(
-            [ResultIn(task.task_id, float(episode_return), int(length), self.worker)]
+            [ResultIn(task.task_id, float(episode_return), int(length), self.worker,
+                      None if score is None else float(score))]
         )
         self.write_events(out.events)
+
+    def flush(self) -> None:
+        """Reports are applied at once: nothing to wait for."""
+
+    def report_scores(self, scores: list[tuple[str, float]]) -> tuple[int, int]:
+        """Late scores ``[(task_id, score), ...]`` of reported tasks, logged like the
+        server's; returns (accepted, duplicates)."""
+        from teacher import ScoreIn
+
+        out = self.curriculum.report_scores([ScoreIn(tid, float(sc)) for tid, sc in scores])
+        self.write_events(out.events)
+        return out.accepted, out.duplicates
 
     def close(self) -> None:
         if self.writer is not None:

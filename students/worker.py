@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import signal
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import gymnasium as gym
@@ -24,6 +26,7 @@ from students.envsetup import EnvSetup, resolve_env
 from students.errors import InvalidConfigError, TeacherRequestError
 from students.evaluation import MasteryEvalCallback
 from students.progress import ProgressCallback
+from students.scores import PositiveValueLossScores
 from students.sources import HttpTaskSource, LocalTaskSource, TaskSource
 from students.stopping import StopNow, StopOnSignal, signals_stop
 from students.tracking import CurriculumTracker, start_wandb
@@ -64,6 +67,15 @@ class _Checkpoint(BaseCallback):
             self._last = self.num_timesteps
             self.save()
         return True
+
+
+def _atomically(path: Path, write: Callable[[Path], Any]) -> None:
+    """``write`` a temporary file beside ``path``, then rename it over ``path``: a worker
+    killed while saving leaves the previous checkpoint, never a truncated one that
+    ``--resume`` cannot read."""
+    partial = path.with_name(f"{path.stem}.partial{path.suffix}")
+    write(partial)
+    os.replace(partial, path)
 
 
 def _say(message: str) -> None:
@@ -125,6 +137,10 @@ class _Backend(Protocol):
 
     def report_evaluations(self, items: list[dict[str, Any]]) -> None: ...
 
+    def report_scores(self, items: list[dict[str, Any]]) -> None:
+        """Late per-episode scores ``[{"task_id", "score"}, ...]`` of reported tasks."""
+        ...
+
     def status(self) -> dict[str, Any]:
         """``{"counts": {"tasks", "results", ...}, "latest_mastery_pct": float | None}``."""
         ...
@@ -164,6 +180,9 @@ class _Remote:
 
     def report_evaluations(self, items: list[dict[str, Any]]) -> None:
         self.client.report_evaluations(self.curriculum_id, items)
+
+    def report_scores(self, items: list[dict[str, Any]]) -> None:
+        self.client.report_scores(self.curriculum_id, items)
 
     def status(self) -> dict[str, Any]:
         info = self.client.get_curriculum(self.curriculum_id)
@@ -214,6 +233,9 @@ class _InProcess:
             for i in items
         ])
         self.source.write_events(list(evs))
+
+    def report_scores(self, items: list[dict[str, Any]]) -> None:
+        self.source.report_scores([(i["task_id"], i["score"]) for i in items])
 
     def status(self) -> dict[str, Any]:
         return _status(self.curriculum.counts(), self.curriculum.latest_mastery())
@@ -286,11 +308,11 @@ def _run(
 
     def save() -> None:
         checkpoint.parent.mkdir(parents=True, exist_ok=True)
-        model.save(checkpoint)
+        _atomically(checkpoint, model.save)
         if isinstance(vec, VecNormalize):
-            vec.save(str(checkpoint.with_name("vecnormalize.pkl")))
+            _atomically(checkpoint.with_name("vecnormalize.pkl"), lambda p: vec.save(str(p)))
         if hasattr(model, "save_replay_buffer"):
-            model.save_replay_buffer(checkpoint.with_name("replay_buffer.pkl"))
+            _atomically(checkpoint.with_name("replay_buffer.pkl"), model.save_replay_buffer)
 
     callbacks: list[BaseCallback] = [stop, _Checkpoint(cfg.checkpoint_every, save)]
     evaluator = None
@@ -306,6 +328,8 @@ def _run(
             obs_transform=vec.normalize_obs if isinstance(vec, VecNormalize) else None,
         )
         callbacks.append(evaluator)
+    if cfg.algo == "ppo":  # PLR's score; SAC and TD3 have no advantages to send
+        callbacks.append(PositiveValueLossScores(backend.report_scores))
     if cfg.tensorboard:
         callbacks.append(CurriculumTracker(backend.status, setup.names))
     progress = ProgressCallback(cfg.steps, start_steps, backend.status, enabled=cfg.progress,

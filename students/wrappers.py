@@ -33,13 +33,29 @@ class CurriculumWrapper(gym.Wrapper):
     sub-environments yourself): each sub-environment's reset goes through this wrapper,
     so every episode gets a new task and every finished episode is reported once.
     ``info`` gains ``task``, ``task_id`` and ``task_origin`` at reset, and
-    ``episode_task`` (the finished episode's task) at the step that ends an episode.
+    ``episode_task`` (the finished episode's task) and ``curriculum_task_id`` (its id, to
+    send a late score for it, see :meth:`TeacherClient.report_scores`) at the step that
+    ends an episode.
+
+    Seeds: a task that carries a ``seed`` (a teacher such as PLR chose the level) resets
+    the environment with ``reset(seed=task.seed)``; otherwise the reset's own ``seed``
+    (usually None: the environment's generator runs on) is passed as before.
+
+    Scores: a finished episode is reported with a per-episode score when ``score`` (a
+    callable taking the final step's ``info`` and returning a number or None) gives one,
+    or else when the environment put one in ``info["curriculum_score"]``. A score known
+    only later (PPO's advantages, at the end of a rollout) is sent with
+    ``report_scores`` once the result has gone out: call :meth:`flush_reports` first.
     """
 
-    def __init__(self, env: gym.Env, source: TaskSource | Callable[[], TaskSource]):
+    def __init__(
+        self, env: gym.Env, source: TaskSource | Callable[[], TaskSource],
+        score: Callable[[dict[str, Any]], float | None] | None = None,
+    ):
         super().__init__(env)
         self._source_or_factory = source
         self._source: TaskSource | None = None
+        self._score = score
         self.task: Task | None = None
         self.episode_return = 0.0
         self.episode_length = 0
@@ -57,6 +73,8 @@ class CurriculumWrapper(gym.Wrapper):
         self.task = self.source.next_task()
         opts = dict(options or {})
         opts["task"] = self.task.params
+        if self.task.seed is not None:
+            seed = self.task.seed
         obs, info = self.env.reset(seed=seed, options=opts)
         self.episode_return, self.episode_length = 0.0, 0
         info = dict(info)
@@ -69,12 +87,27 @@ class CurriculumWrapper(gym.Wrapper):
         self.episode_return += float(reward)
         self.episode_length += 1
         if (terminated or truncated) and self.task is not None:
-            self.source.report(self.task, self.episode_return, self.episode_length)
             info = dict(info)
+            score = (self._score(info) if self._score is not None
+                     else info.get("curriculum_score"))
+            if score is None:  # a source written before scores takes three arguments
+                self.source.report(self.task, self.episode_return, self.episode_length)
+            else:
+                self.source.report(self.task, self.episode_return, self.episode_length,
+                                   float(score))
             info["episode_task"] = self.task.params  # for trackers (task histograms)
+            info["curriculum_task_id"] = self.task.task_id  # for a late score
             self.episodes_reported += 1
             self.task = None
         return obs, reward, terminated, truncated, info
+
+    def flush_reports(self) -> None:
+        """Return once every finished episode's result has reached the teacher (a late
+        score for it may then be sent)."""
+        if self._source is not None:
+            flush = getattr(self._source, "flush", None)
+            if flush is not None:
+                flush()
 
     def close(self) -> None:
         if self._source is not None:

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     )
     from teacher.goal_gan import GoalGAN
     from teacher.oracle import Oracle
+    from teacher.plr import PLR
     from teacher.random_teacher import RandomTeacher
     from teacher.registry import TEACHERS, make_teacher, teacher_class
     from teacher.riac import RIAC
@@ -121,6 +122,7 @@ _WHERE = {
     "iter_jsonl": "teacher.events",
     "read_jsonl": "teacher.events",
     "Oracle": "teacher.oracle",
+    "PLR": "teacher.plr",
     "RandomTeacher": "teacher.random_teacher",
     "TEACHERS": "teacher.registry",
     "make_teacher": "teacher.registry",
@@ -175,6 +177,7 @@ __all__ = [
     "InvalidSpaceError",
     "InvalidTaskError",
     "Oracle",
+    "PLR",
     "RIAC",
     "RandomTeacher",
     "ReplayDivergedError",

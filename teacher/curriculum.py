@@ -258,7 +258,7 @@ class Curriculum:
         seen: dict[str, float] = {}
         dup = []
         for i, sc in enumerate(scores):
-            where = f"scores[{i}]" if len(scores) > 1 else "score"
+            where = f"scores[{i}]"  # a list even of one ("score.score" named nothing)
             if not isinstance(sc.task_id, str):
                 raise TeacherError(f"{where}.task_id must be a string, got {sc.task_id!r}")
             value = check_return(sc.score, f"{where}.score")

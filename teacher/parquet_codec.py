@@ -6,15 +6,17 @@ One row per event, in seq order; one column per event field:
 column              type         content
 ==================  ===========  ==========================================================
 ``seq``             int64        1, 2, 3, ... (an export from ``after`` starts later)
-``type``            string       created / task / result / evaluation / fit / expired
+``type``            string       created / task / result / evaluation / fit / expired / score
 ``time``            string       ISO 8601 UTC, exactly as in the JSON-lines log
 ``schema_version``  int32        the event schema version (teacher.SCHEMA_VERSION)
-``task_id``         string       task, result
+``task_id``         string       task, result, score
 ``origin``          string       task
 ``request_id``      string       task (optional)
+``seed``            int64        task (optional: the environment seed of the level)
 ``return``          float64      result, evaluation
 ``length``          int64        result
 ``worker``          string       result, evaluation
+``score``           float64      result (optional), score
 ``test_set``        string       evaluation
 ``step``            int64        evaluation
 ``mastered``        bool         evaluation
@@ -28,7 +30,9 @@ column              type         content
 
 A field an event does not have is null. Rebuilding each event's JSON object from its row
 (dropping nulls, parsing ``config`` / ``fit`` / ``extra``) gives exactly the JSON-lines
-log. The file metadata key ``curriculum_teacher`` is ``events/2``.
+log. The file metadata key ``curriculum_teacher`` is ``events/2`` (the ``seed`` and
+``score`` columns came with event schema 4; a file written before has neither, and its
+rows read back the same).
 
 :func:`rows_to_objects` also reads the ``events/1`` layout (the four leading columns and a
 ``payload`` JSON object with every other field) that earlier analysis versions wrote.
@@ -66,8 +70,8 @@ _HEAD = ("seq", "type", "time", "schema_version")
 # (column, Arrow type name) before ``params``; the type names are resolved lazily.
 SCALAR_COLUMNS: tuple[tuple[str, str], ...] = (
     ("seq", "int64"), ("type", "string"), ("time", "string"), ("schema_version", "int32"),
-    ("task_id", "string"), ("origin", "string"), ("request_id", "string"),
-    ("return", "float64"), ("length", "int64"), ("worker", "string"),
+    ("task_id", "string"), ("origin", "string"), ("request_id", "string"), ("seed", "int64"),
+    ("return", "float64"), ("length", "int64"), ("worker", "string"), ("score", "float64"),
     ("test_set", "string"), ("step", "int64"), ("mastered", "bool_"), ("episode", "int64"),
 )
 _JSON_COLUMNS = ("config", "fit")

@@ -12,6 +12,7 @@ from teacher.covar_gmm import CovarGMM
 from teacher.errors import InvalidParameterError
 from teacher.goal_gan import GoalGAN
 from teacher.oracle import Oracle
+from teacher.plr import PLR
 from teacher.random_teacher import RandomTeacher
 from teacher.riac import RIAC
 from teacher.space import TaskSpace
@@ -20,7 +21,7 @@ __all__ = ["TEACHERS", "make_teacher", "teacher_class"]
 
 TEACHERS: dict[str, type[Teacher]] = {
     cls.name: cls
-    for cls in (ALPGMM, ALPGMMPlus, CovarGMM, RIAC, Oracle, RandomTeacher, ADR, GoalGAN)
+    for cls in (ALPGMM, ALPGMMPlus, CovarGMM, RIAC, Oracle, RandomTeacher, ADR, GoalGAN, PLR)
 }
 
 

@@ -16,6 +16,8 @@ from server.schemas import (
     ReportOut,
     ResultBatchIn,
     ResultsBody,
+    ScoreBatchIn,
+    ScoresOut,
     TasksOut,
     TasksRequest,
 )
@@ -53,7 +55,29 @@ async def report_results(
     items = body.results if isinstance(body, ResultBatchIn) else [body]
     outcome = await service_of(request).report(
         curriculum_id,
-        [teacher.ResultIn(r.task_id, r.episode_return, r.length, r.worker) for r in items],
+        [teacher.ResultIn(r.task_id, r.episode_return, r.length, r.worker, r.score)
+         for r in items],
+    )
+    return Response(report_json(outcome.accepted, outcome.duplicates),
+                    media_type="application/json")
+
+
+@router.post("/scores", response_model=ScoresOut,
+             responses={**_ERRORS,
+                        404: {"model": ErrorOut, "description": "no curriculum has this id, "
+                              "or a task_id was never issued by it"},
+                        409: {"model": ErrorOut,
+                              "description": "a task already has another score"}})
+async def report_scores(
+    curriculum_id: CurriculumId, request: Request, body: ScoreBatchIn
+) -> Response:
+    """Late per-episode scores (at most 1,024) for tasks whose result was reported without
+    one, e.g. PLR's positive value loss, which a worker knows only once its rollout ends.
+    Validated as a whole: nothing is stored if any item is invalid, names a task never
+    issued (404), one with no result yet or older than the newest 8,192 results (422).
+    The same score again counts as a duplicate; another score for the task is a 409."""
+    outcome = await service_of(request).report_scores(
+        curriculum_id, [teacher.ScoreIn(s.task_id, s.score) for s in body.scores],
     )
     return Response(report_json(outcome.accepted, outcome.duplicates),
                     media_type="application/json")

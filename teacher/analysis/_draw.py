@@ -24,9 +24,10 @@ _ORIGIN_COLORS = {
     "bootstrap": "#b0b0b0", "random": "#505050", "earlier": "#d0d0d0", "gaussian": "#0072b2",
     "region": "#009e73", "mutation": "#d55e00", "oracle": "#cc79a7",
     "box": "#56b4e9", "boundary": "#e69f00",  # ADR
+    "new": "#0072b2", "replay": "#f0e442",  # PLR
 }
 _ORIGIN_ORDER = ("bootstrap", "random", "gaussian", "region", "mutation", "oracle", "box",
-                 "boundary")
+                 "boundary", "new", "replay")
 
 
 def as_log(obj: Any) -> CurriculumLog:

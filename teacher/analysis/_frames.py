@@ -24,12 +24,13 @@ from teacher.events import (
     Event,
     FitEvent,
     ResultEvent,
+    ScoreEvent,
     TaskEvent,
 )
 
-TASK_COLUMNS = ["seq", "time", "episode", "task_id", "origin", "component"]
+TASK_COLUMNS = ["seq", "time", "episode", "task_id", "origin", "component", "seed"]
 RESULT_COLUMNS = ["seq", "time", "episode", "task_id", "origin", "return", "length", "worker",
-                  "alp"]
+                  "alp", "score"]
 EVALUATION_COLUMNS = ["seq", "time", "episode", "test_set", "step", "worker", "return",
                       "mastered"]
 FIT_COLUMNS = ["seq", "time", "fit_index", "episode", "k", "criterion", "criterion_value",
@@ -91,6 +92,7 @@ class LogBuilder:
         self._components: list[list[Any]] = []
         self._covariances: dict[int, np.ndarray] = {}
         self._origins: dict[str, str] = {}
+        self._result_rows: dict[str, int] = {}  # task id -> its row in _results
         self._extra: tuple[str, ...] | None = None
 
     @property
@@ -113,11 +115,19 @@ class LogBuilder:
         if isinstance(e, TaskEvent):
             self._origins[e.task_id] = e.origin
             self._tasks.append([e.seq, time, n, e.task_id, e.origin, component_of(e.origin),
-                                *e.params.values()])
+                                e.seed, *e.params.values()])
         elif isinstance(e, ResultEvent):
             origin = self._origins.get(e.task_id) if e.task_id is not None else None
+            if e.task_id is not None:
+                self._result_rows[e.task_id] = len(self._results)
             self._results.append([e.seq, time, n + 1, e.task_id, origin, e.episode_return,
-                                  e.length, e.worker, alp, *e.params.values()])
+                                  e.length, e.worker, alp,
+                                  math.nan if e.score is None else e.score,
+                                  *e.params.values()])
+        elif isinstance(e, ScoreEvent):  # a late score: onto its result's row
+            row = self._result_rows.get(e.task_id)
+            if row is not None:
+                self._results[row][RESULT_COLUMNS.index("score")] = e.score
         elif isinstance(e, EvaluationEvent):
             self._evaluations.append([e.seq, time, n, e.test_set, e.step, e.worker,
                                       e.episode_return, e.mastered, *e.params.values()])
@@ -158,9 +168,11 @@ class LogBuilder:
         cols = list(self.columns)
         means = [f"mean_{c}" for c in (*self.config.space.names, *(self._extra or ()))]
         floats: dict[str, Any] = dict.fromkeys(cols, float)
-        tasks = _frame(self._tasks, TASK_COLUMNS + cols, {"component": "Int64", **floats})
+        tasks = _frame(self._tasks, TASK_COLUMNS + cols,
+                       {"component": "Int64", "seed": "Int64", **floats})
         results = _frame(self._results, RESULT_COLUMNS + cols,
-                         {"return": float, "length": "Int64", "alp": float, **floats})
+                         {"return": float, "length": "Int64", "alp": float, "score": float,
+                          **floats})
         evaluations = _frame(
             self._evaluations, EVALUATION_COLUMNS + cols,
             {"return": float, "step": "Int64", "mastered": "boolean", **floats},

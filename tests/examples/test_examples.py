@@ -36,6 +36,11 @@ def test_cleanrl_ppo_on_async_vector_env_with_the_teacher_over_http(tmp_path):
     local = int(out.stdout.split("iteration 2/2")[1].split("episodes ")[1].split(",")[0])
     assert local == len(results)  # as many as the training loop saw finish
     assert len({r["task_id"] for r in results}) == len(results)
+    # each episode got its positive value loss as a late score, after its result
+    scores = {e["task_id"]: e for e in events if e["type"] == "score"}
+    assert scores.keys() == {r["task_id"] for r in results}
+    assert all(scores[r["task_id"]]["seq"] > r["seq"] and scores[r["task_id"]]["score"] >= 0
+               for r in results)
 
 
 def test_in_process_teacher_example(tmp_path):

@@ -40,6 +40,8 @@ def test_metrics_report_requests_episodes_pending_and_fits(client: TestClient) -
     client.post(f"/v1/curricula/{cid}/results",
                 json={"task_id": tasks[0]["task_id"], "return": 1.0})
     client.post(f"/v1/curricula/{cid}/results", json={"task_id": "nope", "return": 1.0})
+    client.post(f"/v1/curricula/{cid}/scores",
+                json={"scores": [{"task_id": tasks[0]["task_id"], "score": 0.5}]})
     r = client.get("/metrics")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     text = r.text
@@ -55,6 +57,7 @@ def test_metrics_report_requests_episodes_pending_and_fits(client: TestClient) -
                  'curriculum_fits_behind{curriculum="m"} 0.0',
                  'curriculum_fits_coalesced_total{curriculum="m"} 0.0',
                  'curriculum_fits_total{curriculum="m"} 0.0',
+                 'curriculum_late_scores_total{curriculum="m"} 1.0',
                  "curriculum_curricula 1.0"):
         assert line in text, line
     for name in ("curriculum_fit_duration_seconds", "curriculum_store_commit_seconds",

@@ -118,6 +118,17 @@ def test_adr_declares_its_box(client: TestClient) -> None:
     assert box["high"][0] == 3.0 and box["low"][0] < 3.0 and box["low"][1] < 3.0 < box["high"][1]
 
 
+def test_plr_declares_its_level_buffer(client: TestClient) -> None:
+    cid = create(client, "plr", teacher="plr", teacher_params={"buffer_size": 20})
+    _play(client, cid, 100)
+    ov = client.get(f"/ui/api/curricula/{cid}/overview").json()
+    levels = ov["declared"]
+    assert levels["kind"] == "levels" and ov["mixture"] is None
+    assert levels["size"] == levels["capacity"] == 20 and levels["replays"] > 0
+    assert len(levels["levels"]) == 20 and all(len(lv["task"]) == 2 for lv in levels["levels"])
+    assert abs(sum(lv["p"] for lv in levels["levels"]) - 1.0) < 1e-9  # all 20 listed
+
+
 def test_alp_series_of_a_million_episodes_is_bounded() -> None:
     rng = np.random.default_rng(0)
     alps = rng.random(1_000_000)

@@ -143,7 +143,7 @@ def test_unknown_ids_are_404(shared_client: TestClient) -> None:
 def test_tasks_default_one_and_count_limits(client: TestClient) -> None:
     cid = create(client, "t")
     one = tasks(client, cid)
-    assert len(one) == 1 and set(one[0]) == {"task_id", "params", "origin"}
+    assert len(one) == 1 and set(one[0]) == {"task_id", "params", "origin", "seed"}
     assert one[0]["origin"] == "bootstrap"
     assert len(tasks(client, cid, 256)) == 256
     for bad in (0, 257, -1, 1.5, "2", True):

@@ -22,6 +22,7 @@ from test_live_durability import (  # noqa: F401 - collected again here, over Po
     test_a_second_server_on_the_same_store_refuses_to_start,
     test_sigkill_under_concurrent_load_loses_no_acknowledged_result,
 )
+from test_scores import check_scores_round_trip
 from test_store_and_writer import (
     check_claim_is_exclusive,
     check_store_round_trip,
@@ -134,6 +135,21 @@ def test_http_contract_over_postgres(pg_url: str, tmp_path: Path) -> None:
         assert info["counts"]["results"] == 3 and info["seq"] == 7
         assert client.delete(f"/v1/curricula/{cid}").status_code == 204
         assert client.get("/v1/curricula").json()["curricula"] == []
+
+
+def test_scores_over_postgres_survive_a_restart(pg_url: str, tmp_path: Path) -> None:
+    settings = settings_for(tmp_path / "unused.db").model_copy(update={"db": pg_url})
+    with TestClient(create_app(settings)) as client:
+        cid = check_scores_round_trip(client, "pg-scores")
+        before = client.get(f"/v1/curricula/{cid}/events").text
+    with TestClient(create_app(settings)) as client:  # loaded back from PostgreSQL
+        assert client.get(f"/v1/curricula/{cid}/events").text == before
+        assert client.get(f"/v1/curricula/{cid}").json()["counts"]["scores"] == 2
+        url = f"/v1/curricula/{cid}/scores"
+        (late,) = [e for e in teacher.read_jsonl(before.splitlines())
+                   if isinstance(e, teacher.ScoreEvent)][:1]
+        again = {"scores": [{"task_id": late.task_id, "score": late.score}]}
+        assert client.post(url, json=again).json() == {"accepted": 0, "duplicates": 1}
 
 
 def test_live_servers_here_run_on_postgres(server_factory) -> None:  # type: ignore[no-untyped-def]

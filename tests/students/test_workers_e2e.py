@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -30,6 +31,19 @@ def _log_checks(events: list[dict], reported: int) -> None:
         assert r["task_id"] in tasks and r["params"] == tasks[r["task_id"]]
 
 
+def _score_checks(events: list[dict]) -> None:
+    """PPO workers send each finished episode's positive value loss as a late score: one
+    per result (every episode ends inside a rollout that completes), after it."""
+    results = {e["task_id"]: e for e in events if e["type"] == "result"}
+    scores = [e for e in events if e["type"] == "score"]
+    assert Counter(e["task_id"] for e in scores) == Counter(list(results))
+    for e in scores:
+        assert e["seq"] > results[e["task_id"]]["seq"]
+        assert e["params"] == results[e["task_id"]]["params"]
+        assert e["score"] >= 0 and math.isfinite(e["score"])
+    assert any(e["score"] > 0 for e in scores)
+
+
 def test_two_workers_share_one_curriculum(server, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO))
     procs = [
@@ -48,12 +62,40 @@ def test_two_workers_share_one_curriculum(server, tmp_path):
     with TeacherClient(server) as client:
         events = client.events(summaries[0]["curriculum_id"])
     _log_checks(events, reported)
+    _score_checks(events)  # the issue-17 end-to-end check: PPO -> server -> log
     evals = [e for e in events if e["type"] == "evaluation"]
     assert len(evals) == 4  # two test tasks per worker, at the end, stored apart
     assert all(e["test_set"] == "paper50" and e["step"] > 0 for e in evals)
     assert sum(e["type"] == "fit" for e in events) >= 1
     for i in range(2):  # every worker run writes TensorBoard event files by default
         assert list((tmp_path / f"w{i}" / "tensorboard").rglob("events.out.tfevents.*"))
+
+
+def test_plr_replays_levels_scored_by_a_ppo_worker(server, tmp_path):
+    """Issue 17's end-to-end check with PLR: a PPO worker (2 environments in subprocesses)
+    on a PLR curriculum; the levels it scored through the server come back as replays
+    with their seeds."""
+    cmd = [sys.executable, "-m", "curriculum", "student", "--server", server,
+           "--curriculum", "plr-e2e", "--teacher", "plr", "--teacher-param", "buffer_size=4",
+           "--algo", "ppo", "--algo-kwargs", "n_steps=64", "--algo-kwargs", "batch_size=64",
+           "--n-envs", "2", "--steps", "256", "--max-episode-steps", "20",
+           "--eval-every", "-1", "--no-tensorboard", "--run-dir", str(tmp_path / "w"),
+           "--no-progress"]
+    done = run_worker(cmd)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "w" / "summary.json").read_text())
+    with TeacherClient(server) as client:
+        events = client.events(summary["curriculum_id"])
+    _log_checks(events, summary["episodes_reported"])
+    _score_checks(events)
+    tasks = [e for e in events if e["type"] == "task"]
+    assert all(isinstance(t["seed"], int) for t in tasks)  # every PLR level has its seed
+    scored = {e["task_id"] for e in events if e["type"] == "score"}
+    levels = {(t["seed"], tuple(t["params"].values())) for t in tasks
+              if t["origin"] == "new" and t["task_id"] in scored}
+    replays = [t for t in tasks if t["origin"].startswith("replay:")]
+    assert replays, [t["origin"] for t in tasks]
+    assert all((t["seed"], tuple(t["params"].values())) in levels for t in replays)
 
 
 def test_server_restarted_mid_run_loses_and_duplicates_nothing(tmp_path):

@@ -43,7 +43,7 @@ def test_jsonl_log_loads_into_tables(toy_run):
 
     tasks = log.tasks
     assert list(tasks.columns) == ["seq", "time", "episode", "task_id", "origin", "component",
-                                   "x0", "x1"]
+                                   "seed", "x0", "x1"]
     first_task = next(e for e in toy_run.events if e.type == "task")
     assert tasks.iloc[0][["task_id", "origin", "x0", "x1"]].tolist() == [
         first_task.task_id, first_task.origin, *first_task.params.values()]

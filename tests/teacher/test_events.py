@@ -59,10 +59,10 @@ def lines(events):
 
 
 @pytest.mark.parametrize(
-    "teacher", ["alp-gmm", "alp-gmm+", "covar-gmm", "riac", "random", "oracle", "adr"]
+    "teacher", ["alp-gmm", "alp-gmm+", "covar-gmm", "riac", "random", "oracle", "adr", "plr"]
 )
 def test_replay_rebuilds_the_live_teacher_exactly(teacher):
-    live = Curriculum(config(teacher))
+    live = Curriculum(config(teacher, **({"buffer_size": 20} if teacher == "plr" else {})))
     events = run(live, 100 if teacher == "alp-gmm+" else 40)  # alp-gmm+: past region splits
     events += live.record_evaluations([EvaluationIn({"x0": 0.1, "x1": 0.1}, 0.9, "u", 100)])
     parsed = read_jsonl(lines(events))
@@ -78,6 +78,12 @@ def test_replay_rebuilds_the_live_teacher_exactly(teacher):
         assert len(live.teacher.state_dict()["state"]["regions"]["leaves"]) > 1
     if teacher == "adr":
         assert live.teacher.n_expanded_ >= 2  # the box moved during the log
+    if teacher == "plr":  # replayed levels carry the seeds they were issued with
+        tasks = [e for e in events if e.type == "task"]
+        first = {tuple(e.params.values()): e.seed for e in tasks if e.origin == "new"}
+        replays = [e for e in tasks if e.origin.startswith("replay:")]
+        assert len(replays) > 20
+        assert all(first[tuple(e.params.values())] == e.seed for e in replays)
 
 
 def test_replay_until_a_point_matches_the_live_state_then():
@@ -259,7 +265,7 @@ def test_a_seedless_curriculum_records_the_entropy_it_drew():
 
 
 @pytest.mark.parametrize("teacher",
-                         ["alp-gmm", "alp-gmm+", "covar-gmm", "riac", "oracle", "adr"])
+                         ["alp-gmm", "alp-gmm+", "covar-gmm", "riac", "oracle", "adr", "plr"])
 def test_the_created_event_writes_out_every_hyper_parameter(teacher):
     """A log records the defaults in effect, so a later change of a default cannot change
     how it replays; a log from before (only the given ones) still replays."""

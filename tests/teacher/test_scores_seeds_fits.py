@@ -172,7 +172,7 @@ def test_late_scores_are_idempotent_validated_as_a_whole_and_bounded(keeper):
         ([ScoreIn(c.task_id, 1.0)], TeacherError, "'t4' has no result yet"),
         ([ScoreIn("t99", 1.0)], UnknownTaskIdError, "'t99' was never issued"),
         ([ScoreIn(b.task_id, float("nan"))], InvalidReturnError,
-         "score.score must be a finite number, got nan"),
+         r"scores\[0\]\.score must be a finite number, got nan"),
         ([ScoreIn(b.task_id, 1.0), ScoreIn(b.task_id, 2.0)], ResultConflictError,
          r"scores\[1\]\.task_id 't3' already has score 1\.0"),
     ]

@@ -27,6 +27,7 @@ FAST = {
     "covar-gmm": {"fit_rate": 40},
     "riac": {"max_region_size": 30, "min_region_size": 5},
     "oracle": {"threshold": 0.3, "period": 10},
+    "plr": {"buffer_size": 40},
     "random": {},
     # tiny networks and few iterations; every labelled task with a failure is positive,
     # so GAN fits happen (every 10 labels) and tasks both rollouts succeed on fill the pool
@@ -106,7 +107,7 @@ def test_tasks_stay_in_the_box_and_origins_are_recorded(name):
     assert len(t.record_.origins) == 200 and len(t.record_.alps) == 200
     prefixes = {o.split(":")[0] for o in t.record_.origins}
     allowed = {"bootstrap", "random", "gaussian", "region", "mutation", "oracle", "box",
-               "boundary", "gan", "repeat", "replay"}
+               "boundary", "gan", "repeat", "replay", "new"}
     assert prefixes <= allowed
 
 
@@ -136,7 +137,8 @@ def test_described_state_is_json_and_names_its_shape(name):
     drive(t, ToyStudent(random_state=0), 200)
     state = json.loads(json.dumps(t.describe_state()))
     assert state["updates"] == 200 and state["sampled"] == 200
-    expected = {"riac": "regions", "oracle": "window", "adr": "box"}.get(name, "counts")
+    expected = {"riac": "regions", "oracle": "window", "adr": "box",
+                "plr": "levels"}.get(name, "counts")
     assert state["kind"] == expected
     if expected == "regions":
         assert len(state["regions"]) > 1  # 200 pairs split a 30-pair region
@@ -148,6 +150,11 @@ def test_described_state_is_json_and_names_its_shape(name):
     if expected == "window":
         width = np.array(state["high"]) - np.array(state["low"])
         np.testing.assert_allclose(width, SPACE.width * t.window_ratio)
+    if expected == "levels":
+        assert state["size"] == len(state["levels"]) == 40
+        scores = [lv["score"] for lv in state["levels"]]
+        assert scores == sorted(scores, reverse=True)
+        assert sum(lv["p"] for lv in state["levels"]) == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -184,6 +191,11 @@ def test_update_accepts_tasks_the_teacher_did_not_issue(name):
         ("adr", {"initial_task": (0.1,)}, "initial_task has 1 values, the space has 2"),
         ("adr", {"initial_task": (0.1, 2.0)}, r"initial_task: x1 must be in \[0.0, 1.0\]"),
         ("adr", {"initial_task": "low"}, "initial_task must be a list of numbers"),
+        ("plr", {"beta": 0.0}, r"beta must be a finite number in \(0.0, inf\]"),
+        ("plr", {"buffer_size": 0}, "buffer_size must be an integer in"),
+        ("plr", {"replay_prob": 1.5}, "replay_prob must be a finite number in"),
+        ("plr", {"staleness_coef": -0.1}, "staleness_coef must be a finite number in"),
+        ("plr", {"buffer_priority": "age"}, "buffer_priority must be one of"),
     ],
 )
 def test_invalid_hyperparameters_name_the_parameter(name, params, fragment):

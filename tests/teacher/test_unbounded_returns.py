@@ -29,6 +29,7 @@ FAST = {
     "covar-gmm": {"fit_rate": 20},
     "riac": {"max_region_size": 30, "min_region_size": 5},
     "oracle": {"threshold": 0.3, "period": 10},
+    "plr": {"buffer_size": 20},
     "random": {},
     "goal-gan": {"update_size": 10, "gan_iterations": 3, "pretrain_iterations": 5,
                  "generator_layers": (8,), "discriminator_layers": (8,), "batch_size": 8},

@@ -8,7 +8,7 @@
   const TOKEN_KEY = "curriculum-token";
   const ORIGIN_COLORS = { bootstrap: "#b0b0b0", random: "#505050", gaussian: "#0072b2",
     region: "#009e73", mutation: "#d55e00", oracle: "#cc79a7", box: "#56b4e9",
-    boundary: "#e69f00" };
+    boundary: "#e69f00", new: "#0072b2", replay: "#f0e442" };
   const SERIES = ["#0072b2", "#d55e00", "#009e73", "#e69f00", "#cc79a7", "#56b4e9"];
   const $ = (id) => document.getElementById(id);
   let view = null;  // the state of the page on screen; replaced on navigation
@@ -179,6 +179,11 @@
       C.rect(f, st.low[ix], st.low[iy], st.high[ix], st.high[iy], "rgba(86,180,233,0.15)",
         "#56b4e9");
     }
+    if (st.kind === "levels" && !one && st.levels.length) {  // under the tasks, by score
+      const top = Math.max(1e-12, ...st.levels.map((l) => l.score));
+      C.scatter(f, st.levels.map((l) => l.task[ix]), st.levels.map((l) => l.task[iy]),
+        st.levels.map((l) => C.viridis(Math.max(0, l.score) / top, 0.6)), 7);
+    }
     const xs = tasks.map((t, i) => (one ? i : t.p[ix])), ys = tasks.map((t) => t.p[iy]);
     const colors = tasks.map((t, i) => (byOrigin ? ORIGIN_COLORS[t.origin] || "#e69f00"
       : recencyColor(n > 1 ? i / (n - 1) : 1)));
@@ -205,6 +210,10 @@
     } else if (st.kind === "box") {
       stateText = `ADR's box (rectangle): ${st.expansions} expansions, ${st.shrinks} ` +
         "shrinks of its sides. Source: " + ov.sources.declared + ".";
+    } else if (st.kind === "levels") {
+      stateText = `PLR's level buffer: ${st.size} of ${st.capacity} levels, ${st.replays} ` +
+        `replays; the ${st.levels.length} highest-scored drawn as large dots coloured by ` +
+        "score. Source: " + ov.sources.declared + ".";
     } else {
       stateText = `Teacher ${ov.teacher} declares no state to draw ` +
         `(${st.updates} updates, ${st.sampled} tasks sampled).`;
@@ -319,7 +328,7 @@
       me.results.push({ t: Date.parse(e.time), worker: e.worker || "(unnamed)" });
       if (me.results.length > 2000) me.results.splice(0, me.results.length - 2000);
       me.needOverview = true;  // ALP, counts
-    } else if (e.type === "fit" || e.type === "evaluation") {
+    } else if (e.type === "fit" || e.type === "evaluation" || e.type === "score") {
       me.needOverview = true;
     }
   }
