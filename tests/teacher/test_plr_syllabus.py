@@ -7,12 +7,12 @@ import pytest
 
 pytest.importorskip("syllabus", reason="the [syllabus] extra (syllabus-rl) is not installed")
 
-_numpy_errors = np.geterr()
+# Importing Syllabus's sampler sets np.seterr(all="raise") for the whole process (it would
+# turn every later test's harmless float underflow into an error): restore ours at once.
+_ERRORS = np.geterr()
 from syllabus.curricula.plr.task_sampler import TaskSampler  # noqa: E402
 
-# That module runs np.seterr(all="raise") when imported: at collection time, for every
-# test of the session (underflows in the GMM teachers' sampling then raised).
-np.seterr(**_numpy_errors)
+np.seterr(**_ERRORS)
 
 from teacher._levels import replay_probabilities  # noqa: E402
 
