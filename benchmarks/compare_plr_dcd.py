@@ -8,7 +8,7 @@ configuration of dcd's BipedalWalker Robust PLR run (buffer 1000, replay_prob 0.
 rho 0.5, rank transform at temperature 0.1, staleness_coef 0.5, proportionate schedule,
 replay-support buffer priority). dcd's levels are integer seeds: here seed s generates the
 task ``numpy.random.default_rng(s).random(2)``, uniform in the box as our new levels are.
-Both teachers get the same score, our return-change proxy (docs/teachers_plr.md), which
+Both teachers get the same score, our return-change proxy (docs/teachers.md (`plr`)), which
 this driver computes for dcd's sampler from the returns it has seen; so the comparison
 isolates the sampler and the buffer.
 

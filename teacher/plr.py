@@ -4,7 +4,7 @@ Parker-Holder, Foerster, Grefenstette, Rocktäschel 2021) over a continuous task
 A *level* is a task vector plus the environment seed that generates it. The teacher keeps
 a buffer of the most interesting levels it has seen, replays them by score rank mixed with
 staleness, and otherwise issues new levels drawn uniformly in the box. See
-docs/teachers_plr.md for the score proxy, the handling of foreign tasks, and what "robust"
+docs/teachers.md (`plr`) for the score proxy, the handling of foreign tasks, and what "robust"
 means for a black-box student.
 """
 
