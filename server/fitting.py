@@ -1,4 +1,4 @@
-"""GMM fits off the request path: a pool of worker processes running ``teacher.run_fit``.
+"""Teacher fits off the request path: a pool of worker processes running ``teacher.run_fit``.
 
 A fit round is tens of milliseconds of CPU (benchmarks/RESULTS.md) and would hold the
 GIL; in another process the server keeps answering with the installed mixture
@@ -22,14 +22,15 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol
 
-from teacher import Curriculum, Event, FitRequest, FitResult, run_fit
+from teacher import Curriculum, Event, run_fit
+from teacher._fit import AnyFit, FitJob, FitRequest
 
 __all__ = ["FitRunner", "FitScheduler", "FitState", "timed_fit"]
 
 log = logging.getLogger(__name__)
 
 
-def timed_fit(request: FitRequest) -> tuple[FitResult, float]:
+def timed_fit(request: FitRequest | FitJob) -> tuple[AnyFit, float]:
     """Run one fit; returns the result and its CPU wall time in seconds."""
     started = time.perf_counter()
     result = run_fit(request)
@@ -92,7 +93,7 @@ class FitRunner:
                 )
             return self._pool
 
-    def submit(self, request: FitRequest) -> asyncio.Future[tuple[FitResult, float]]:
+    def submit(self, request: FitRequest | FitJob) -> asyncio.Future[tuple[AnyFit, float]]:
         """Start a fit; the returned future completes on the running event loop."""
         loop = asyncio.get_running_loop()
         try:
@@ -123,8 +124,8 @@ class FitState:
     """
 
     def __init__(self, installed_index: int):
-        self.future: asyncio.Future[tuple[FitResult, float]] | None = None
-        self.ready: FitResult | None = None
+        self.future: asyncio.Future[tuple[AnyFit, float]] | None = None
+        self.ready: AnyFit | None = None
         self.submitted = installed_index
         self.failed = 0
         self.coalesced = 0
@@ -145,8 +146,7 @@ class FitHost(Protocol):
 
 
 def installed_index(cur: Curriculum) -> int:
-    fit = cur.teacher.installed_fit
-    return 0 if fit is None else int(fit.fit_index)
+    return cur.teacher.installed_fit_index
 
 
 class FitScheduler:
@@ -202,7 +202,7 @@ class FitScheduler:
             live.fits.future.cancel()
 
     def _done(self, live: FitHost, generation: int, fit_index: int,
-              fut: asyncio.Future[tuple[FitResult, float]]) -> None:
+              fut: asyncio.Future[tuple[AnyFit, float]]) -> None:
         state = live.fits
         if state.future is fut:
             state.future = None

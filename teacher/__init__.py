@@ -14,13 +14,20 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from teacher._fit import FitRequest, FitResult, run_fit
+    from teacher._fit import ArrayFit, FitJob, FitRequest, FitResult, fit_from_json, run_fit
     from teacher.alpgmm import ALPGMM
     from teacher.alpgmm_plus import ALPGMMPlus
     from teacher.base import FitRecord, Sample, Teacher, TeacherRecord
     from teacher.config import CurriculumConfig, CurriculumFields
     from teacher.covar_gmm import CovarGMM
-    from teacher.curriculum import Curriculum, EvaluationIn, ReportOutcome, ResultIn, replay
+    from teacher.curriculum import (
+        Curriculum,
+        EvaluationIn,
+        ReportOutcome,
+        ResultIn,
+        ScoreIn,
+        replay,
+    )
     from teacher.errors import (
         EventLogError,
         FitError,
@@ -45,6 +52,7 @@ if TYPE_CHECKING:
         FitEvent,
         JsonlWriter,
         ResultEvent,
+        ScoreEvent,
         TaskEvent,
         event_from_json,
         event_to_json,
@@ -63,6 +71,9 @@ _WHERE = {
     "FitRequest": "teacher._fit",
     "FitResult": "teacher._fit",
     "run_fit": "teacher._fit",
+    "ArrayFit": "teacher._fit",
+    "FitJob": "teacher._fit",
+    "fit_from_json": "teacher._fit",
     "ALPGMM": "teacher.alpgmm",
     "ALPGMMPlus": "teacher.alpgmm_plus",
     "FitRecord": "teacher.base",
@@ -76,6 +87,7 @@ _WHERE = {
     "EvaluationIn": "teacher.curriculum",
     "ReportOutcome": "teacher.curriculum",
     "ResultIn": "teacher.curriculum",
+    "ScoreIn": "teacher.curriculum",
     "replay": "teacher.curriculum",
     "EventLogError": "teacher.errors",
     "FitError": "teacher.errors",
@@ -98,6 +110,7 @@ _WHERE = {
     "FitEvent": "teacher.events",
     "JsonlWriter": "teacher.events",
     "ResultEvent": "teacher.events",
+    "ScoreEvent": "teacher.events",
     "TaskEvent": "teacher.events",
     "event_from_json": "teacher.events",
     "event_to_json": "teacher.events",
@@ -131,6 +144,11 @@ __all__ = [
     "ResultConflictError",
     "ResultEvent",
     "ResultIn",
+    "ScoreEvent",
+    "ScoreIn",
+    "ArrayFit",
+    "FitJob",
+    "fit_from_json",
     "TaskEvent",
     "UnknownTaskIdError",
     "event_from_json",

@@ -1,23 +1,35 @@
-"""The separable fit step of the GMM teachers: snapshot in, fitted parameters out.
+"""The separable fit step of the teachers: snapshot in, fitted parameters out.
 
-A :class:`FitRequest` is an immutable snapshot of the data a teacher wants fitted, with
-the seed of that fit; :func:`run_fit` is a pure function of it (safe to run in another
-thread or process); the teacher installs the :class:`FitResult`, whether just computed or
-read back from an event log.
+A fit job is an immutable snapshot of the data a teacher wants fitted, with the seed of
+that fit; :func:`run_fit` is a pure function of it (safe to run in another thread or
+process); the teacher installs the result, whether just computed or read back from an
+event log. Two shapes exist:
+
+- the Gaussian-mixture teachers' :class:`FitRequest` -> :class:`FitResult`;
+- any other teacher's :class:`FitJob` (its own frozen, picklable dataclass with a pure
+  ``run()``) -> :class:`ArrayFit`: named float64 arrays and a few scalars, logged exactly.
+  SPDL's optimised distribution or a network's weights are ArrayFits; whatever a teacher
+  samples from is computed from the logged arrays with numpy alone, so a replay gives the
+  same tasks on any machine.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, Union, runtime_checkable
 
 import numpy as np
 
+from teacher import _arrays
 from teacher._em import MixtureFit, criterion_value, fit_mixtures, fit_mixtures_sklearn
 from teacher._finite import column_scale
 from teacher.errors import FitError, StateMismatchError
 
-__all__ = ["FitRequest", "FitResult", "run_fit", "derive_seed"]
+__all__ = [
+    "FitRequest", "FitResult", "FitJob", "ArrayFit", "AnyFit", "run_fit", "fit_from_json",
+    "derive_seed",
+]
 
 
 def derive_seed(entropy: int, *key: int) -> int:
@@ -57,7 +69,7 @@ class FitRequest:
     inits: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def run(self) -> FitResult:
-        return run_fit(self)
+        return run_mixture_fit(self)
 
 
 @dataclass(frozen=True)
@@ -141,6 +153,91 @@ class FitResult:
             raise StateMismatchError(f"malformed fit result: {exc}") from None
 
 
+@runtime_checkable
+class FitJob(Protocol):
+    """A non-mixture fit: a frozen, picklable snapshot whose ``run()`` is a pure function
+    of it (seeded by ``seed``, single-threaded, deterministic on one machine), returning
+    the :class:`ArrayFit` the teacher installs. ``episode`` is the teacher's update count
+    when the fit became due."""
+
+    fit_index: int
+    episode: int
+    seed: int
+
+    def run(self) -> ArrayFit: ...
+
+
+#: A scalar an ArrayFit may carry (finite if a float).
+Scalar = Union[int, float, str]  # noqa: UP007
+
+
+@dataclass(frozen=True, eq=False)
+class ArrayFit:
+    """A fitted state as named float64 arrays (read-only) plus scalars, for any teacher
+    that is not a mixture. ``kind`` names the teacher's format (e.g. ``"spdl"``); the
+    teacher validates shapes when it installs one. Logged exactly (base64 float64)."""
+
+    kind: str
+    fit_index: int
+    seed: int
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    values: dict[str, Scalar] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, str) or not self.kind or self.kind == "gmm":
+            raise StateMismatchError(f"fit kind must be a teacher's name, got {self.kind!r}")
+        for name, a in self.arrays.items():
+            if not np.isfinite(a).all():
+                raise FitError(f"fit {self.fit_index} array {name!r} is not finite")
+        for name, v in self.values.items():
+            if isinstance(v, float) and not math.isfinite(v):
+                raise FitError(f"fit {self.fit_index} value {name!r} is not finite")
+        object.__setattr__(self, "arrays", {str(k): _readonly(a) for k, a in self.arrays.items()})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "fit_index": self.fit_index,
+            "seed": self.seed,
+            "arrays": {k: _arrays.encode(a) for k, a in self.arrays.items()},
+            "values": dict(self.values),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ArrayFit:
+        try:
+            values = data.get("values") or {}
+            if not isinstance(values, dict) or not all(
+                isinstance(v, int | float | str) and not isinstance(v, bool)
+                for v in values.values()
+            ):
+                raise ValueError("values must map names to numbers or strings")
+            return cls(
+                kind=str(data["kind"]),
+                fit_index=int(data["fit_index"]),
+                seed=int(data["seed"]),
+                arrays={str(k): _arrays.decode(v) for k, v in dict(data["arrays"]).items()},
+                values={str(k): v for k, v in values.items()},
+            )
+        except FitError as exc:
+            raise StateMismatchError(f"malformed fit result: {exc}") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StateMismatchError(f"malformed fit result: {type(exc).__name__}: {exc}") from None
+
+
+#: What a teacher installs and a ``fit`` event carries.
+AnyFit = Union[FitResult, ArrayFit]  # noqa: UP007
+
+
+def fit_from_json(data: dict[str, Any]) -> AnyFit:
+    """Parse a logged fit: a mixture (no ``kind``, as in every log before schema 4) or an
+    :class:`ArrayFit`. Raises StateMismatchError naming the problem."""
+    kind = data.get("kind") if isinstance(data, dict) else None
+    if kind is None or kind == "gmm":
+        return FitResult.from_json(data)
+    return ArrayFit.from_json(data)
+
+
 def _score(fit: MixtureFit, kind: str) -> np.ndarray:
     if kind == "alp":
         return np.maximum(fit.means[:, -1], 0.0)
@@ -149,7 +246,19 @@ def _score(fit: MixtureFit, kind: str) -> np.ndarray:
     raise ValueError(f"unknown score {kind!r}")
 
 
-def run_fit(request: FitRequest) -> FitResult:
+def run_fit(request: FitRequest | FitJob) -> AnyFit:
+    """Run one fit: a :class:`FitJob`'s own ``run()``, or for a mixture request
+    :func:`run_mixture_fit`. Never returns a non-finite fit (:class:`FitError`)."""
+    if isinstance(request, FitRequest):
+        return run_mixture_fit(request)
+    result = request.run()
+    if not isinstance(result, ArrayFit):
+        raise FitError(f"fit {request.fit_index} returned {type(result).__name__}, "
+                       "not an ArrayFit")
+    return result
+
+
+def run_mixture_fit(request: FitRequest) -> FitResult:
     """Fit mixtures for every k in the request's range and keep the best by criterion.
 
     Unbounded returns can make the data so large that EM overflows (an ALP of 1e200

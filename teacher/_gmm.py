@@ -10,7 +10,7 @@ import numpy as np
 
 from teacher import _arrays
 from teacher import _params as P
-from teacher._fit import FitRequest, FitResult, derive_seed
+from teacher._fit import AnyFit, FitRequest, FitResult, derive_seed
 from teacher.base import FitRecord, Teacher
 from teacher.errors import StateMismatchError
 from teacher.space import TaskSpace
@@ -115,7 +115,7 @@ class GMMTeacher(Teacher):
         installed them (due rounds - installed fits - the one still pending)."""
         return self.fits_due_ - self.fits_installed_ - (self._pending is not None)
 
-    def install_fit(self, result: FitResult) -> None:
+    def install_fit(self, result: AnyFit) -> None:
         """Install a fitted mixture (just computed, or read from a log)."""
         if not isinstance(result, FitResult):
             raise StateMismatchError(f"fit must be a FitResult, got {type(result).__name__}")

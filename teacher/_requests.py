@@ -42,14 +42,16 @@ class RequestMemory:
             self._count -= len(self._tasks.pop(next(iter(self._tasks))))
 
     def to_json(self) -> list[Any]:
-        """``[[request_id, [[seq, time, task_id, params, origin], ...]], ...]``."""
-        return [[rid, [[e.seq, e.time, e.task_id, dict(e.params), e.origin] for e in tasks]]
+        """``[[request_id, [[seq, time, task_id, params, origin(, seed)], ...]], ...]``
+        (a task's seed, when it has one, is a sixth element)."""
+        return [[rid, [[e.seq, e.time, e.task_id, dict(e.params), e.origin]
+                       + ([] if e.seed is None else [e.seed]) for e in tasks]]
                 for rid, tasks in self._tasks.items()]
 
     def load_json(self, data: list[Any]) -> None:
         """Add what :meth:`to_json` wrote."""
         for rid, tasks in data:
-            for seq, time, task_id, params, origin in tasks:
+            for seq, time, task_id, params, origin, *seed in tasks:
                 self.add(TaskEvent(int(seq), str(time), str(task_id),
                                    {str(n): float(v) for n, v in params.items()}, str(origin),
-                                   request_id=str(rid)))
+                                   request_id=str(rid), seed=int(seed[0]) if seed else None))

@@ -84,7 +84,8 @@ class ALPGMM(GMMTeacher):
         )
         self._history = ALPHistory(self.space.dim)
 
-    def _observe(self, task: np.ndarray, reward: float, raw_return: float) -> float:
+    def _observe(self, task: np.ndarray, reward: float, raw_return: float,
+                 score: float | None) -> float:
         alp = 0.0
         if len(self._nn) > MIN_PAIRS:
             j = self._nn.query(task)

@@ -162,7 +162,8 @@ class ALPGMMPlus(GMMTeacher):
     def _init_history(self) -> None:
         self._history = ALPHistory(self.space.dim)
 
-    def _observe(self, task: np.ndarray, reward: float, raw_return: float) -> float:
+    def _observe(self, task: np.ndarray, reward: float, raw_return: float,
+                 score: float | None) -> float:
         h = self._window_size
         rows = self._history
         alp = 0.0

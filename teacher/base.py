@@ -12,12 +12,13 @@ import numpy as np
 
 from teacher import _arrays, _versions
 from teacher import _params as P
-from teacher._fit import FitRequest, FitResult, derive_seed, run_fit
+from teacher._fit import AnyFit, FitJob, FitRequest, FitResult, derive_seed, run_fit
 from teacher.errors import InvalidParameterError, InvalidReturnError, StateMismatchError
 from teacher.space import TaskSpace
 
 __all__ = [
-    "Teacher", "Sample", "FitRecord", "TeacherRecord", "STATE_FORMAT_VERSION", "BASE_PARAMS",
+    "Teacher", "Sample", "MAX_TASK_SEED", "FitRecord", "TeacherRecord", "STATE_FORMAT_VERSION",
+    "BASE_PARAMS",
 ]
 
 #: The arguments every teacher takes from :class:`Teacher` itself rather than as its own
@@ -27,11 +28,18 @@ BASE_PARAMS = ("random_state", "reward_bounds")
 STATE_FORMAT_VERSION = 1
 
 
+#: Environment seeds a teacher may choose with a task lie in [0, MAX_TASK_SEED].
+MAX_TASK_SEED = 2**31 - 1
+
+
 class Sample(NamedTuple):
-    """A sampled task (array of shape (d,), in the space's units) and its origin."""
+    """A sampled task (array of shape (d,), in the space's units), its origin, and the
+    environment seed the teacher chose with it (None: the worker seeds as it likes). A
+    seed makes a procedurally generated level reproducible, so a teacher can replay it."""
 
     task: np.ndarray
     origin: str
+    seed: int | None = None
 
 
 @dataclass
@@ -206,11 +214,18 @@ class Teacher(ABC):
     # -- sampling --------------------------------------------------------------------------
     def sample(self) -> Sample:
         """Sample the next task and record its origin."""
-        task, origin = self._sample()
+        drawn = self._sample()
+        task, origin = drawn[0], drawn[1]
+        seed = drawn[2] if len(drawn) > 2 else None  # type: ignore[misc]
+        if seed is not None:
+            seed = int(seed)
+            if not 0 <= seed <= MAX_TASK_SEED:
+                raise ValueError(f"teacher {self.name!r} drew seed {seed} outside "
+                                 f"[0, {MAX_TASK_SEED}]")
         task = self.space.clip(np.asarray(task, dtype=np.float64))
         self.n_sampled_ += 1
         self.record_.origins.append(origin)
-        return Sample(task, origin)
+        return Sample(task, origin, seed)
 
     def sample_task(self) -> np.ndarray:
         """The next task: array of shape (d,), in the space's order and units."""
@@ -223,35 +238,44 @@ class Teacher(ABC):
         lo, hi = self.reward_bounds
         return float(min(1.0, max(0.0, (episode_return - lo) / (hi - lo))))
 
-    def observe(self, task: Any, episode_return: Any) -> float:
+    def observe(self, task: Any, episode_return: Any, score: Any = None) -> float:
         """Record one finished episode without running a due fit (see ``pending_fit``).
 
         task: any in-bounds task (array of shape (d,) or ``{name: value}``), issued by
-        this teacher or not. Returns the ALP the teacher computed (NaN if none).
+        this teacher or not. score: None or a finite number the student computed for the
+        episode (e.g. PLR's positive value loss); teachers that do not use scores ignore
+        it. Returns the ALP the teacher computed (NaN if none).
         """
         arr = self.space.validate(task)
         raw = check_return(episode_return)
-        alp = self._observe(arr, self.normalise_return(raw), raw)
+        sc = None if score is None else check_return(score, "score")
+        alp = self._observe(arr, self.normalise_return(raw), raw, sc)
         self.n_updates_ += 1
         self.record_.alps.append(math.nan if alp is None else float(alp))
         return math.nan if alp is None else float(alp)
 
-    def update(self, task: Any, episode_return: Any) -> float:
+    def update(self, task: Any, episode_return: Any, score: Any = None) -> float:
         """Record one finished episode; if a fit becomes due, run and install it now."""
-        alp = self.observe(task, episode_return)
+        alp = self.observe(task, episode_return, score)
         request = self.pending_fit
         if request is not None:
             self.install_fit(run_fit(request))
         return alp
 
+    def observe_score(self, task: Any, score: Any) -> None:
+        """A score for an episode of ``task`` observed earlier without one (a worker may
+        know it only once its rollout ends). Teachers that do not use scores ignore it."""
+        arr = self.space.validate(task)
+        self._observe_score(arr, check_return(score, "score"))
+
     # -- fitting (GMM teachers override) -----------------------------------------------------
     @property
-    def pending_fit(self) -> FitRequest | None:
+    def pending_fit(self) -> FitRequest | FitJob | None:
         """The newest fit that is due and not yet installed, or None."""
         return None
 
-    def install_fit(self, result: FitResult) -> None:
-        raise StateMismatchError(f"teacher {self.name!r} does not fit mixtures")
+    def install_fit(self, result: AnyFit) -> None:
+        raise StateMismatchError(f"teacher {self.name!r} does not fit")
 
     @property
     def fits_installed_(self) -> int:
@@ -263,6 +287,13 @@ class Teacher(ABC):
         """The fitted mixture in use (mixture teachers), None before the first or for
         teachers that never fit."""
         return None
+
+    @property
+    def installed_fit_index(self) -> int:
+        """The ``fit_index`` of the fit in use, 0 before the first. Teachers whose fits are
+        not mixtures (:class:`teacher._fit.ArrayFit`) override it."""
+        fit = self.installed_fit
+        return 0 if fit is None else int(fit.fit_index)
 
     @property
     def fits_due(self) -> int:
@@ -345,12 +376,17 @@ class Teacher(ABC):
 
     # -- hooks -------------------------------------------------------------------------------
     @abstractmethod
-    def _sample(self) -> tuple[np.ndarray, str]:
-        """Return (task array (d,), origin)."""
+    def _sample(self) -> tuple[np.ndarray, str] | tuple[np.ndarray, str, int]:
+        """Return (task array (d,), origin) or (task, origin, environment seed)."""
 
     @abstractmethod
-    def _observe(self, task: np.ndarray, reward: float, raw_return: float) -> float | None:
-        """Learn from one episode; ``reward`` is normalised. Return the ALP, if any."""
+    def _observe(self, task: np.ndarray, reward: float, raw_return: float,
+                 score: float | None) -> float | None:
+        """Learn from one episode; ``reward`` is normalised, ``score`` the student's
+        per-episode score if it sent one. Return the ALP, if any."""
+
+    def _observe_score(self, task: np.ndarray, score: float) -> None:  # noqa: B027
+        """A late score for an episode of ``task`` (see :meth:`observe_score`)."""
 
     def _get_state(self) -> dict[str, Any]:
         return {}

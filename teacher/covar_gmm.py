@@ -28,7 +28,8 @@ class CovarGMM(GMMTeacher):
     def _extra_dims(self) -> int:
         return 2
 
-    def _observe(self, task: np.ndarray, reward: float, raw_return: float) -> None:
+    def _observe(self, task: np.ndarray, reward: float, raw_return: float,
+                 score: float | None) -> None:
         t = (self.n_updates_ % self.fit_rate) / self.fit_rate
         self._rows.append(np.concatenate([task, [t, reward]]))
         # Only the fitted window is ever needed.

@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from teacher._fit import FitResult, run_fit
+from teacher._fit import AnyFit, run_fit
 from teacher._requests import RequestMemory
+from teacher._scores import ScoreMemory
 from teacher.base import Teacher, check_return
 from teacher.errors import (
     ReplayDivergedError,
@@ -30,6 +31,7 @@ from teacher.events import (
     ExpiredEvent,
     FitEvent,
     ResultEvent,
+    ScoreEvent,
     TaskEvent,
     utc_now,
 )
@@ -41,17 +43,27 @@ from teacher.leases import (
     overdue_tasks,
 )
 
-__all__ = ["Curriculum", "ResultIn", "EvaluationIn", "ReportOutcome", "replay"]
+__all__ = ["Curriculum", "ResultIn", "ScoreIn", "EvaluationIn", "ReportOutcome", "replay"]
 
 
 @dataclass(frozen=True)
 class ResultIn:
-    """A reported training episode."""
+    """A reported training episode; ``score`` is the student's per-episode score (e.g.
+    PLR's positive value loss), if it has one when it reports."""
 
     task_id: str
     episode_return: float
     length: int | None = None
     worker: str | None = None
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class ScoreIn:
+    """A score for the already reported result of ``task_id`` (see teacher._scores)."""
+
+    task_id: str
+    score: float
 
 
 @dataclass(frozen=True)
@@ -87,6 +99,8 @@ class Curriculum:
 
     #: How many of the newest tasks issued with a request id are remembered.
     REMEMBERED_TASKS = 4096
+    #: How many of the newest results can still take a late score.
+    SCORABLE_RESULTS = 8192
 
     def __init__(
         self,
@@ -116,6 +130,8 @@ class Curriculum:
         self.n_expired = 0
         self.reported: dict[str, float] = {}
         self.requests = RequestMemory(self.REMEMBERED_TASKS)
+        self.scorable = ScoreMemory(self.SCORABLE_RESULTS)
+        self.n_scores = 0  # late scores (score events)
         self.n_tasks = 0
         self.n_results = 0
         self.n_evaluations = 0
@@ -159,7 +175,8 @@ class Curriculum:
             s = self.teacher.sample()
             seq, time = self._next()
             e = TaskEvent(seq, time, f"{self.task_id_prefix}{seq}",
-                          self.teacher.space.to_dict(s.task), s.origin, request_id=request_id)
+                          self.teacher.space.to_dict(s.task), s.origin, request_id=request_id,
+                          seed=s.seed)
             self._apply_task(e)
             out.append(e)
         return out
@@ -181,6 +198,8 @@ class Curriculum:
         for i, r in enumerate(results):
             where = f"results[{i}]" if len(results) > 1 else "result"
             ret = check_return(r.episode_return, f"{where}.return")
+            if r.score is not None:
+                check_return(r.score, f"{where}.score")
             if r.length is not None and (
                 isinstance(r.length, bool) or not isinstance(r.length, int) or r.length < 0
             ):
@@ -214,7 +233,8 @@ class Curriculum:
             seq, time = self._next()
             params = self.pending.get(r.task_id) or self.expired[r.task_id]
             e = ResultEvent(seq, time, r.task_id, params,
-                            float(r.episode_return), r.length, r.worker)
+                            float(r.episode_return), r.length, r.worker,
+                            score=None if r.score is None else float(r.score))
             self._apply_result(e)
             events.append(e)
             if self.fit_mode == "sync" and self.teacher.pending_fit is not None:
@@ -222,13 +242,73 @@ class Curriculum:
         return ReportOutcome(events, len(results) - sum(dup), sum(dup))
 
     def _apply_result(self, e: ResultEvent) -> None:
-        self.teacher.observe(e.params, e.episode_return)
+        self.teacher.observe(e.params, e.episode_return, e.score)
         if e.task_id is not None:
             self.pending.pop(e.task_id, None)
             self.issued.pop(e.task_id, None)
             self.expired.pop(e.task_id, None)
             self.reported[e.task_id] = e.episode_return
+            self.scorable.add_result(e.task_id, e.params, e.score)
         self.n_results += 1
+
+    # -- late scores ----------------------------------------------------------------------
+    def check_scores(self, scores: Sequence[ScoreIn]) -> list[bool]:
+        """Validate late scores as a whole; True marks a duplicate (the same score for
+        the same task again), which changes nothing."""
+        seen: dict[str, float] = {}
+        dup = []
+        for i, sc in enumerate(scores):
+            where = f"scores[{i}]" if len(scores) > 1 else "score"
+            if not isinstance(sc.task_id, str):
+                raise TeacherError(f"{where}.task_id must be a string, got {sc.task_id!r}")
+            value = check_return(sc.score, f"{where}.score")
+            prior = self.scorable.score(sc.task_id)
+            prior = seen.get(sc.task_id) if prior is None else prior
+            if prior is not None:
+                if prior != value:
+                    raise ResultConflictError(
+                        f"{where}.task_id {sc.task_id!r} already has score {prior!r}, "
+                        f"got {value!r}"
+                    )
+                dup.append(True)
+                continue
+            if self.scorable.params(sc.task_id) is None:
+                if sc.task_id in self.reported:
+                    raise TeacherError(
+                        f"{where}.task_id {sc.task_id!r}: its result is older than the "
+                        f"newest {self.SCORABLE_RESULTS} results, which alone take a late score"
+                    )
+                if sc.task_id in self.pending or sc.task_id in self.expired:
+                    raise TeacherError(
+                        f"{where}.task_id {sc.task_id!r} has no result yet: report the "
+                        "result first (it may carry the score itself)"
+                    )
+                raise UnknownTaskIdError(
+                    f"{where}.task_id {sc.task_id!r} was never issued by this curriculum"
+                )
+            seen[sc.task_id] = value
+            dup.append(False)
+        return dup
+
+    def report_scores(self, scores: Sequence[ScoreIn]) -> ReportOutcome:
+        """Feed late scores to the teacher in order (all-or-nothing validation first)."""
+        dup = self.check_scores(scores)
+        events: list[Event] = []
+        for sc, is_dup in zip(scores, dup, strict=True):
+            if is_dup:
+                continue
+            params = self.scorable.params(sc.task_id)
+            assert params is not None  # checked above
+            seq, time = self._next()
+            e = ScoreEvent(seq, time, sc.task_id, params, float(sc.score))
+            self._apply_score(e)
+            events.append(e)
+        return ReportOutcome(events, len(scores) - sum(dup), sum(dup))
+
+    def _apply_score(self, e: ScoreEvent) -> None:
+        self.teacher.observe_score(e.params, e.score)
+        self.scorable.set_score(e.task_id, e.score)
+        self.n_scores += 1
 
     # -- leases (see teacher.leases) ------------------------------------------------------
     def expire_tasks(self, lease_seconds: float, now: str | None = None) -> list[ExpiredEvent]:
@@ -255,7 +335,7 @@ class Curriculum:
                 self.n_expired += 1
 
     # -- fits -----------------------------------------------------------------------------
-    def install_fit(self, fit: FitResult) -> FitEvent:
+    def install_fit(self, fit: AnyFit) -> FitEvent:
         """Install a computed fit into the teacher and return its event."""
         episode = self.teacher.n_updates_
         self.teacher.install_fit(fit)  # validates; raises before any book-keeping
@@ -334,10 +414,11 @@ class Curriculum:
         if isinstance(e, TaskEvent):
             s = self.teacher.sample()
             got = self.teacher.space.to_dict(s.task)
-            if got != e.params or s.origin != e.origin:
+            if got != e.params or s.origin != e.origin or s.seed != e.seed:
                 raise ReplayDivergedError(
                     f"replay diverged at seq {e.seq}: the log has task {e.params} "
-                    f"({e.origin}), the teacher sampled {got} ({s.origin})"
+                    f"({e.origin}, seed {e.seed}), the teacher sampled {got} ({s.origin}, "
+                    f"seed {s.seed})"
                 )
             self._apply_task(e)
         elif isinstance(e, ResultEvent):
@@ -346,6 +427,8 @@ class Curriculum:
             self._apply_evaluation(e)
         elif isinstance(e, ExpiredEvent):
             self._apply_expired(e)
+        elif isinstance(e, ScoreEvent):
+            self._apply_score(e)
         elif isinstance(e, FitEvent):
             self.teacher.install_fit(e.fit)
             self.n_fits += 1
@@ -377,7 +460,8 @@ class Curriculum:
     # -- snapshots ------------------------------------------------------------------------
     #: 2 added ``requests``; a version-1 state (from before request ids) has none.
     #: 3 added ``issued``, ``expired``, ``evaluated`` (leases, idempotent evaluations).
-    STATE_FORMAT_VERSION = 3
+    #: 4 added ``scorable`` and the count of late scores.
+    STATE_FORMAT_VERSION = 4
 
     def state_dict(self) -> dict[str, Any]:
         """The whole curriculum after event ``seq`` (configuration, teacher and books) as
@@ -394,8 +478,10 @@ class Curriculum:
             "expired": {k: dict(v) for k, v in self.expired.items()},
             "n_expired": self.n_expired,
             "evaluated": keys_to_json(self.evaluated),
+            "scorable": self.scorable.to_json(),
             "counts": {"tasks": self.n_tasks, "results": self.n_results,
-                       "evaluations": self.n_evaluations, "fits": self.n_fits},
+                       "evaluations": self.n_evaluations, "fits": self.n_fits,
+                       "scores": self.n_scores},
             "last_fit_time": self.last_fit_time,
             "mastery": [[ts, step, m, n] for (ts, step), (m, n) in self.mastery.items()],
         }
@@ -418,10 +504,15 @@ class Curriculum:
             state = {**state, "format_version": 3, "expired": {}, "n_expired": 0,
                      "issued": {k: clock() for k in state.get("pending", {})},
                      "evaluated": []}
+        if isinstance(state, dict) and state.get("format_version") == 3:
+            # No scores then: the results before it cannot take a late score.
+            state = {**state, "format_version": 4, "scorable": [],
+                     "counts": {**state.get("counts", {}), "scores": 0}}
         if not isinstance(state, dict) or state.get("format_version") != cls.STATE_FORMAT_VERSION:
             got = state.get("format_version") if isinstance(state, dict) else type(state).__name__
             raise TeacherError(
-                f"curriculum state format_version must be {cls.STATE_FORMAT_VERSION} (or 1, 2), "
+                f"curriculum state format_version must be {cls.STATE_FORMAT_VERSION} "
+                "(or 1 to 3), "
                 f"got {got!r}"
             )
         try:
@@ -438,11 +529,13 @@ class Curriculum:
                            for k, p in state["expired"].items()}
             cur.n_expired = int(state["n_expired"])
             cur.evaluated = keys_from_json(state["evaluated"])
+            cur.scorable.load_json(state["scorable"])
             counts = state["counts"]
             cur.n_tasks = int(counts["tasks"])
             cur.n_results = int(counts["results"])
             cur.n_evaluations = int(counts["evaluations"])
             cur.n_fits = int(counts["fits"])
+            cur.n_scores = int(counts["scores"])
             cur.last_fit_time = state["last_fit_time"]
             cur.mastery = {(ts, step): [int(m), int(n)] for ts, step, m, n in state["mastery"]}
         except TeacherError:
@@ -457,7 +550,7 @@ class Curriculum:
         return {
             "tasks": self.n_tasks, "results": self.n_results, "pending": len(self.pending),
             "expired": self.n_expired,
-            "evaluations": self.n_evaluations, "fits": self.n_fits,
+            "evaluations": self.n_evaluations, "fits": self.n_fits, "scores": self.n_scores,
         }
 
 

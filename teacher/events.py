@@ -7,13 +7,21 @@ Every curriculum is a sequence of events, numbered by ``seq`` from 1:
 - ``task``: a task issued by the teacher (id, parameters, origin).
 - ``result``: a finished training episode (task id, parameters, return, length, worker).
 - ``evaluation``: a test episode; stored and summarised, never fed to the teacher.
-- ``fit``: a fitted mixture installed into the teacher at this position.
+- ``fit``: a fit (a Gaussian mixture, or another teacher's fitted arrays) installed into
+  the teacher at this position.
+- ``expired``: pending tasks whose lease ran out.
+- ``score``: a per-episode score for an already reported result (e.g. PLR's positive value
+  loss, known only once the worker's rollout ends).
 
 Each record carries ``seq``, ``type``, ``time`` (ISO 8601, UTC) and ``schema_version``.
 The reader ignores fields it does not know (forward compatible) and rejects missing
 ones, naming the line. Older versions are upgraded through :data:`UPGRADES`, one version
 at a time. Version 2 added ``request_id`` to ``task`` events issued for a request that
 carried one (absent otherwise): a retried request is answered with the same tasks.
+Version 3 added ``expired``. Version 4 added the optional ``seed`` of a ``task`` (the
+environment seed that regenerates a level), the optional ``score`` of a ``result``, the
+``score`` event, and the ``kind`` of a fit (absent: a Gaussian mixture); older logs have
+none of them and load unchanged.
 :func:`teacher.curriculum.replay` rebuilds the teacher.
 """
 
@@ -30,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Union
 
-from teacher._fit import FitResult
+from teacher._fit import AnyFit, fit_from_json
 from teacher.config import CurriculumConfig
 from teacher.errors import EventLogError, TeacherError
 
@@ -44,6 +52,7 @@ __all__ = [
     "ResultEvent",
     "EvaluationEvent",
     "FitEvent",
+    "ScoreEvent",
     "Event",
     "event_to_json",
     "event_from_json",
@@ -53,7 +62,7 @@ __all__ = [
     "utc_now",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _v1_to_v2(d: dict[str, Any]) -> dict[str, Any]:
@@ -66,9 +75,15 @@ def _v2_to_v3(d: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
+def _v3_to_v4(d: dict[str, Any]) -> dict[str, Any]:
+    """Version 4 added task seeds, result scores, the ``score`` event and fit kinds, all
+    optional: a version-3 event has none (its fits are Gaussian mixtures)."""
+    return d
+
+
 #: version -> the function turning an event object of that version into the next one.
 UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    1: _v1_to_v2, 2: _v2_to_v3,
+    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4,
 }
 
 
@@ -95,7 +110,9 @@ class CreatedEvent:
 @dataclass(frozen=True)
 class TaskEvent:
     """params: {name: value} in canonical order. request_id: the client's id of the
-    request that asked for this task (None without one)."""
+    request that asked for this task (None without one). seed: the environment seed the
+    teacher chose with the task (a level to replay), None if it leaves seeding to the
+    worker."""
 
     seq: int
     time: str
@@ -104,6 +121,7 @@ class TaskEvent:
     origin: str
     type: str = "task"
     request_id: str | None = None
+    seed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +134,20 @@ class ResultEvent:
     length: int | None = None
     worker: str | None = None
     type: str = "result"
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class ScoreEvent:
+    """A per-episode ``score`` for the result of ``task_id`` reported earlier (params are
+    that task's)."""
+
+    seq: int
+    time: str
+    task_id: str
+    params: dict[str, float]
+    score: float
+    type: str = "score"
 
 
 @dataclass(frozen=True)
@@ -140,7 +172,7 @@ class FitEvent:
     seq: int
     time: str
     episode: int
-    fit: FitResult
+    fit: AnyFit
     type: str = "fit"
 
 
@@ -157,7 +189,7 @@ class ExpiredEvent:
 
 
 Event = Union[  # noqa: UP007
-    CreatedEvent, TaskEvent, ResultEvent, EvaluationEvent, FitEvent, ExpiredEvent
+    CreatedEvent, TaskEvent, ResultEvent, EvaluationEvent, FitEvent, ExpiredEvent, ScoreEvent
 ]
 
 
@@ -172,9 +204,15 @@ def event_to_json(e: Event) -> dict[str, Any]:
         out.update(task_id=e.task_id, params=e.params, origin=e.origin)
         if e.request_id is not None:
             out["request_id"] = e.request_id
+        if e.seed is not None:
+            out["seed"] = e.seed
     elif isinstance(e, ResultEvent):
         out.update(task_id=e.task_id, params=e.params, length=e.length, worker=e.worker)
         out["return"] = e.episode_return
+        if e.score is not None:
+            out["score"] = e.score
+    elif isinstance(e, ScoreEvent):
+        out.update(task_id=e.task_id, params=e.params, score=e.score)
     elif isinstance(e, EvaluationEvent):
         out.update(
             params=e.params, test_set=e.test_set, step=e.step, worker=e.worker,
@@ -201,6 +239,12 @@ def _need(d: dict[str, Any], key: str, kinds: tuple[type, ...], *, optional: boo
     if not isinstance(v, kinds):
         raise ValueError(f"field {key!r} must be {'/'.join(k.__name__ for k in kinds)}, got {v!r}")
     return v
+
+
+def _finite(v: int | float, key: str) -> float:
+    if not math.isfinite(v):
+        raise ValueError(f"field {key!r} must be a finite number, got {v!r}")
+    return float(v)
 
 
 def _params(d: dict[str, Any]) -> dict[str, float]:
@@ -238,13 +282,19 @@ def event_from_json(d: Any) -> Event:
         return TaskEvent(
             seq, time, _need(d, "task_id", (str,)), _params(d), _need(d, "origin", (str,)),
             request_id=_need(d, "request_id", (str,), optional=True),
+            seed=_need(d, "seed", (int,), optional=True),
         )
     if kind == "result":
+        score = _need(d, "score", (int, float), optional=True)
         return ResultEvent(
             seq, time, _need(d, "task_id", (str,), optional=True), _params(d),
             float(_need(d, "return", (int, float))), _need(d, "length", (int,), optional=True),
             _need(d, "worker", (str,), optional=True),
+            score=None if score is None else _finite(score, "score"),
         )
+    if kind == "score":
+        return ScoreEvent(seq, time, _need(d, "task_id", (str,)), _params(d),
+                          _finite(_need(d, "score", (int, float)), "score"))
     if kind == "evaluation":
         return EvaluationEvent(
             seq, time, _params(d), float(_need(d, "return", (int, float))),
@@ -253,7 +303,7 @@ def event_from_json(d: Any) -> Event:
             _need(d, "mastered", (bool,), optional=True),
         )
     if kind == "fit":
-        fit = FitResult.from_json(_need(d, "fit", (dict,)))
+        fit = fit_from_json(_need(d, "fit", (dict,)))
         return FitEvent(seq, time, int(_need(d, "episode", (int,))), fit)
     if kind == "expired":
         ids = _need(d, "task_ids", (list,))

@@ -84,7 +84,8 @@ class Oracle(Teacher):
     def _sample(self) -> tuple[np.ndarray, str]:
         return self.window_low_ + self._rng.random(self.space.dim) * self._size, "oracle"
 
-    def _observe(self, task: np.ndarray, reward: float, raw_return: float) -> None:
+    def _observe(self, task: np.ndarray, reward: float, raw_return: float,
+                 score: float | None) -> None:
         self._returns.append(raw_return)
         if len(self._returns) >= self.period:
             if _finite.mean(np.asarray(self._returns, dtype=float)) > self.threshold:

@@ -19,5 +19,6 @@ class RandomTeacher(Teacher):
     def _sample(self) -> tuple[np.ndarray, str]:
         return self.space.uniform(self._rng), "random"
 
-    def _observe(self, task: np.ndarray, reward: float, raw_return: float) -> None:
+    def _observe(self, task: np.ndarray, reward: float, raw_return: float,
+                 score: float | None) -> None:
         return None

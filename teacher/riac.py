@@ -100,7 +100,8 @@ class RIAC(Teacher):
                 f"{self.min_region_size} with max_region_size {self.max_region_size}"
             )
 
-    def _observe(self, task: np.ndarray, reward: float, raw_return: float) -> float:
+    def _observe(self, task: np.ndarray, reward: float, raw_return: float,
+                 score: float | None) -> float:
         return self._tree.add(task, reward, self._rng)
 
     # -- sampling --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from teacher._fit import FitResult
 from teacher.analysis._check import check_order
 from teacher.curriculum import Curriculum
 from teacher.errors import EventLogError, TeacherError
@@ -138,6 +139,10 @@ class LogBuilder:
 
     def _add_fit(self, e: FitEvent) -> None:
         f = e.fit
+        if not isinstance(f, FitResult):  # another teacher's fitted arrays: no mixture
+            self._fits.append([e.seq, e.time, f.fit_index, e.episode, 0, f.kind, math.nan,
+                               f.seed])
+            return
         self._fits.append([e.seq, e.time, f.fit_index, e.episode, f.k, f.criterion,
                            f.criterion_value, f.seed])
         self._covariances[f.fit_index] = np.array(f.covariances)

@@ -11,6 +11,7 @@ import pytest
 from curriculum._local import local_server
 from curriculum.harness import free_port
 from students import TeacherClient
+from teacher import SCHEMA_VERSION
 
 SPACE = {"x0": [0.0, 1.0], "x1": [0.0, 1.0]}
 
@@ -37,7 +38,7 @@ def test_pending_tasks_expire_and_survive_a_restart(tmp_path, monkeypatch):
         assert _metric(metrics, "curriculum_pending_tasks") == 1
         expired = [e for e in client.events(cid) if e["type"] == "expired"]
         assert [e["task_ids"] for e in expired] == [[t.task_id for t in stale[1:]]]
-        assert expired[0]["lease_seconds"] == 1.0 and expired[0]["schema_version"] == 3
+        assert expired[0]["lease_seconds"] == 1.0 and expired[0]["schema_version"] == SCHEMA_VERSION
         # A late result for an expired task is accepted, once.
         late = [{"task_id": stale[1].task_id, "return": 0.25}]
         assert client.report_results(cid, late) == (1, 0)

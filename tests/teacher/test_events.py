@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from teacher import (
+    SCHEMA_VERSION,
     Curriculum,
     CurriculumConfig,
     EvaluationIn,
@@ -176,7 +177,8 @@ def test_reader_names_the_bad_line_and_keeps_what_came_before(tmp_path):
     good = lines(run(cur, 3))
     cases = {
         "half-written": good[:5] + [good[5][: len(good[5]) // 2]],
-        "schema": good[:5] + [good[5].replace('"schema_version": 3', '"schema_version": 9')],
+        "schema": good[:5] + [good[5].replace(f'"schema_version": {SCHEMA_VERSION}',
+                                                      '"schema_version": 9')],
         "missing": good[:5] + [json.dumps({k: v for k, v in json.loads(good[5]).items()
                                            if k != "time"})],
     }

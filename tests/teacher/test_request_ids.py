@@ -88,7 +88,7 @@ def test_replay_and_snapshots_rebuild_the_request_memory_exactly(cls: type[Curri
 
 
 def test_version_1_logs_and_states_still_load() -> None:
-    assert SCHEMA_VERSION == 3 and set(UPGRADES) == {1, 2}
+    assert SCHEMA_VERSION == 4 and set(UPGRADES) == {1, 2, 3}
     live = Curriculum(config())
     events = [live.created_event()]
     for _ in range(12):  # no request ids: what version 1 could hold
@@ -103,6 +103,8 @@ def test_version_1_logs_and_states_still_load() -> None:
     old = Curriculum.from_events(read_jsonl(v1))
     assert old.state_dict() == live.state_dict()
     state = live.state_dict()
-    state_v1 = {k: v for k, v in state.items() if k != "requests"} | {"format_version": 1}
-    assert Curriculum.from_state_dict(state_v1).state_dict() == state
+    state_v1 = {k: v for k, v in state.items() if k not in ("requests", "scorable")} | {
+        "format_version": 1, "counts": {k: v for k, v in state["counts"].items() if k != "scores"}}
+    # Results stored before version 4 cannot take a late score: the rest is the same.
+    assert Curriculum.from_state_dict(state_v1).state_dict() == state | {"scorable": []}
     assert drawn(old.issue_tasks(3, request_id="x")) == drawn(live.issue_tasks(3, request_id="x"))
