@@ -33,6 +33,7 @@ Usage (from the repository root)::
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
 import sys
 import time
@@ -148,18 +149,38 @@ def _init_worker() -> None:
     threadpool_limits(1)
 
 
+def _key(r: dict[str, Any]) -> tuple[str, str, int, int]:
+    return r["arm"], r["variant"], int(r["seed"]), int(r["episodes"])
+
+
+def load_runs(path: Path | None) -> list[dict[str, Any]]:
+    """The runs recorded in the JSON-lines file ``path`` (none if it does not exist)."""
+    if path is None or not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
 def run_grid(arms: list[str], variants: list[str], seeds: list[int], episodes: int,
-             ref_path: str, workers: int) -> list[dict[str, Any]]:
-    cost = {"reference": 3, "ours-sklearn": 3}
+             ref_path: str, workers: int, out_path: Path | None = None) -> list[dict[str, Any]]:
+    """Every (variant, seed, arm), variant by variant and seed by seed, so that a run
+    stopped early leaves complete pairs. With ``out_path`` each run is appended there as
+    it ends, and runs already recorded there are not run again."""
+    done = {_key(r): r for r in load_runs(out_path)}
     jobs: list[Job] = [(a, v, s, episodes, ref_path) for v in variants for s in seeds
-                       for a in arms]
-    jobs.sort(key=lambda j: -cost.get(j[0], 1))
-    out: list[dict[str, Any]] = []
+                       for a in arms if (a, v, s, episodes) not in done]
+    out: list[dict[str, Any]] = [r for k, r in done.items()
+                                 if k[0] in arms and k[1] in variants and k[2] in seeds
+                                 and k[3] == episodes]
+    if out:
+        print(f"  {len(out)} runs read back from {out_path}", file=sys.stderr)
     start = time.time()
     ctx = mp.get_context("fork")
     with ctx.Pool(workers, initializer=_init_worker, maxtasksperchild=20) as pool:
         for i, r in enumerate(pool.imap_unordered(run_one, jobs), 1):
             out.append(r)
+            if out_path is not None:
+                with out_path.open("a") as f:
+                    f.write(json.dumps(r) + "\n")
             print(f"  [{i}/{len(jobs)}] {r['arm']:>13} {r['variant']:<11} seed {r['seed']:>3}: "
                   f"{r['scores'][-1]:5.1f}%  ({time.time() - start:.0f} s)",
                   file=sys.stderr, flush=True)
@@ -230,6 +251,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--steps", action="store_true",
                    help="only the step check: ALPs on one reference stream per variant")
     p.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md")
+    p.add_argument("--out", type=Path, help="JSON-lines file: each run is appended as it "
+                   "ends; runs already there are read back instead of run again")
+    p.add_argument("--no-run", action="store_true",
+                   help="with --out: tables from the runs recorded there only")
     args = p.parse_args(argv)
     load_reference(args.reference)  # fail early on a bad path
     if args.quick:
@@ -249,13 +274,24 @@ def main(argv: list[str] | None = None) -> None:
     seeds = list(range(1, args.seeds + 1))
     print(f"{len(args.arms)} arms x {len(args.variants)} variants x {len(seeds)} seeds x "
           f"{args.episodes:,} episodes on {args.workers} workers", file=sys.stderr)
-    results = run_grid(args.arms, args.variants, seeds, args.episodes, args.reference,
-                       args.workers)
+    if args.no_run:
+        if args.out is None:
+            p.error("--no-run needs --out")
+        results = [r for r in load_runs(args.out) if r["arm"] in args.arms
+                   and r["variant"] in args.variants and r["seed"] in seeds
+                   and r["episodes"] == args.episodes]
+    else:
+        results = run_grid(args.arms, args.variants, seeds, args.episodes, args.reference,
+                           args.workers, args.out)
+    if not results:
+        p.error("no runs to report")
+    seeds = sorted({r["seed"] for r in results})  # a stopped run may hold fewer
     checkpoints = [c for c in CHECKPOINTS if c <= args.episodes] or [args.episodes // 1000 * 1000]
     sections.append(
         f"Reference ALP-GMM (flowersteam/teachDeepRL, run from a checkout outside the "
         f"repository) against ours on the same toy students, {args.episodes:,} episodes, "
-        f"seeds {seeds[0]}..{seeds[-1]} (student and teacher share the seed), paper "
+        f"seeds {seeds[0]}..{seeds[-1]} (`seeds`: how many per row; student and teacher "
+        "share the seed), paper "
         "hyper-parameters; % cells mastered, mean ± sd; Δ = ours - reference with "
         "Welch's t-test and its 95% CI. CPU = teacher process time per 1,000 episodes.")
     sections.append(compare_table(results, args.arms, args.variants, checkpoints))
