@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from teacher import _snapshot
 from teacher._fit import AnyFit, run_fit
 from teacher._requests import RequestMemory
 from teacher._scores import ScoreMemory
@@ -35,13 +36,7 @@ from teacher.events import (
     TaskEvent,
     utc_now,
 )
-from teacher.leases import (
-    EvaluationKey,
-    evaluation_key,
-    keys_from_json,
-    keys_to_json,
-    overdue_tasks,
-)
+from teacher.leases import EvaluationKey, evaluation_key, overdue_tasks
 
 __all__ = ["Curriculum", "ResultIn", "ScoreIn", "EvaluationIn", "ReportOutcome", "replay"]
 
@@ -457,34 +452,13 @@ class Curriculum:
             cur.apply(e)
         return cur
 
-    # -- snapshots ------------------------------------------------------------------------
-    #: 2 added ``requests``; a version-1 state (from before request ids) has none.
-    #: 3 added ``issued``, ``expired``, ``evaluated`` (leases, idempotent evaluations).
-    #: 4 added ``scorable`` and the count of late scores.
-    STATE_FORMAT_VERSION = 4
+    # -- snapshots (teacher/_snapshot.py) -----------------------------------------------
+    STATE_FORMAT_VERSION = _snapshot.STATE_FORMAT_VERSION
 
     def state_dict(self) -> dict[str, Any]:
         """The whole curriculum after event ``seq`` (configuration, teacher and books) as
         a JSON-serialisable value that shares nothing mutable with it."""
-        return {
-            "format_version": self.STATE_FORMAT_VERSION,
-            "config": self.config.to_json(),
-            "seq": self.seq,
-            "teacher": self.teacher.state_dict(),
-            "pending": {k: dict(v) for k, v in self.pending.items()},
-            "reported": dict(self.reported),
-            "requests": self.requests.to_json(),
-            "issued": dict(self.issued),
-            "expired": {k: dict(v) for k, v in self.expired.items()},
-            "n_expired": self.n_expired,
-            "evaluated": keys_to_json(self.evaluated),
-            "scorable": self.scorable.to_json(),
-            "counts": {"tasks": self.n_tasks, "results": self.n_results,
-                       "evaluations": self.n_evaluations, "fits": self.n_fits,
-                       "scores": self.n_scores},
-            "last_fit_time": self.last_fit_time,
-            "mastery": [[ts, step, m, n] for (ts, step), (m, n) in self.mastery.items()],
-        }
+        return _snapshot.write(self)
 
     @classmethod
     def from_state_dict(
@@ -497,47 +471,11 @@ class Curriculum:
     ) -> Curriculum:
         """The curriculum ``state`` describes; continuing it equals continuing the live
         one. Raises TeacherError naming the problem if the state is malformed."""
-        if isinstance(state, dict) and state.get("format_version") == 1:
-            state = {**state, "format_version": 2, "requests": []}  # no request ids then
-        if isinstance(state, dict) and state.get("format_version") == 2:
-            # No issue times then: their leases start when the state is loaded.
-            state = {**state, "format_version": 3, "expired": {}, "n_expired": 0,
-                     "issued": {k: clock() for k in state.get("pending", {})},
-                     "evaluated": []}
-        if isinstance(state, dict) and state.get("format_version") == 3:
-            # No scores then: the results before it cannot take a late score.
-            state = {**state, "format_version": 4, "scorable": [],
-                     "counts": {**state.get("counts", {}), "scores": 0}}
-        if not isinstance(state, dict) or state.get("format_version") != cls.STATE_FORMAT_VERSION:
-            got = state.get("format_version") if isinstance(state, dict) else type(state).__name__
-            raise TeacherError(
-                f"curriculum state format_version must be {cls.STATE_FORMAT_VERSION} "
-                "(or 1 to 3), "
-                f"got {got!r}"
-            )
+        state = _snapshot.upgrade(state, clock)
         try:
             config = CurriculumConfig.from_json(state["config"])
             cur = cls(config, fit_mode=fit_mode, task_id_prefix=task_id_prefix, clock=clock)
-            cur.teacher.load_state_dict(state["teacher"])
-            cur.seq = int(state["seq"])
-            cur.pending = {str(k): {str(n): float(v) for n, v in p.items()}
-                           for k, p in state["pending"].items()}
-            cur.reported = {str(k): float(v) for k, v in state["reported"].items()}
-            cur.requests.load_json(state["requests"])
-            cur.issued = {str(k): str(v) for k, v in state["issued"].items()}
-            cur.expired = {str(k): {str(n): float(v) for n, v in p.items()}
-                           for k, p in state["expired"].items()}
-            cur.n_expired = int(state["n_expired"])
-            cur.evaluated = keys_from_json(state["evaluated"])
-            cur.scorable.load_json(state["scorable"])
-            counts = state["counts"]
-            cur.n_tasks = int(counts["tasks"])
-            cur.n_results = int(counts["results"])
-            cur.n_evaluations = int(counts["evaluations"])
-            cur.n_fits = int(counts["fits"])
-            cur.n_scores = int(counts["scores"])
-            cur.last_fit_time = state["last_fit_time"]
-            cur.mastery = {(ts, step): [int(m), int(n)] for ts, step, m, n in state["mastery"]}
+            _snapshot.read(cur, state)
         except TeacherError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
