@@ -39,6 +39,11 @@ def config(teacher="alp-gmm", **params):
     )
 
 
+#: Small networks and frequent fits, so a short log holds several fits.
+SMALL = {"setter-solver": {"update_frequency": 20, "setter_hidden_size": 4,
+                           "judge_hidden_sizes": [8], "sample_batch": 8}}
+
+
 def run(cur: Curriculum, n_rounds: int, batch: int = 3, seed: int = 0):
     """Drive a curriculum with the toy student; results come back out of order."""
     student = ToyStudent(random_state=seed)
@@ -59,10 +64,10 @@ def lines(events):
 
 
 @pytest.mark.parametrize(
-    "teacher", ["alp-gmm", "alp-gmm+", "covar-gmm", "riac", "random", "oracle"]
+    "teacher", ["alp-gmm", "alp-gmm+", "covar-gmm", "riac", "random", "oracle", "setter-solver"]
 )
 def test_replay_rebuilds_the_live_teacher_exactly(teacher):
-    live = Curriculum(config(teacher))
+    live = Curriculum(config(teacher, **SMALL.get(teacher, {})))
     events = run(live, 100 if teacher == "alp-gmm+" else 40)  # alp-gmm+: past region splits
     events += live.record_evaluations([EvaluationIn({"x0": 0.1, "x1": 0.1}, 0.9, "u", 100)])
     parsed = read_jsonl(lines(events))
@@ -72,7 +77,7 @@ def test_replay_rebuilds_the_live_teacher_exactly(teacher):
     assert [rebuilt.teacher.sample_task().tolist() for _ in range(20)] == [
         live.teacher.sample_task().tolist() for _ in range(20)
     ]
-    if teacher == "alp-gmm":
+    if teacher in ("alp-gmm", "setter-solver"):
         assert live.n_fits >= 3
     if teacher == "alp-gmm+":
         assert len(live.teacher.state_dict()["state"]["regions"]["leaves"]) > 1

@@ -27,6 +27,8 @@ FAST = {
     "riac": {"max_region_size": 30, "min_region_size": 5},
     "oracle": {"threshold": 0.3, "period": 10},
     "random": {},
+    "setter-solver": {"update_frequency": 20, "setter_hidden_size": 4, "judge_hidden_sizes": (8,),
+                      "sample_batch": 8},
 }
 ALL = sorted(TEACHERS)
 
@@ -85,7 +87,7 @@ def test_tasks_stay_in_the_box_and_origins_are_recorded(name):
     assert (arr >= 0).all() and (arr <= 1).all()
     assert len(t.record_.origins) == 200 and len(t.record_.alps) == 200
     prefixes = {o.split(":")[0] for o in t.record_.origins}
-    allowed = {"bootstrap", "random", "gaussian", "region", "mutation", "oracle"}
+    allowed = {"bootstrap", "random", "gaussian", "region", "mutation", "oracle", "setter"}
     assert prefixes <= allowed
 
 
@@ -152,6 +154,9 @@ def test_update_accepts_tasks_the_teacher_did_not_issue(name):
         ("riac", {"random_task_ratio": 0.95}, "random_task_ratio \\+ mutation_ratio"),
         ("oracle", {"start": (0.0,)}, "start must have 2 values"),
         ("oracle", {"threshold": math.nan}, "threshold must be a finite number"),
+        ("setter-solver", {"update_frequency": 0}, "update_frequency must be an integer in"),
+        ("setter-solver", {"judge_hidden_sizes": (0,)}, "judge_hidden_sizes must be a list"),
+        ("setter-solver", {"learning_rate": 0.0}, r"learning_rate must be a finite number in \("),
     ],
 )
 def test_invalid_hyperparameters_name_the_parameter(name, params, fragment):
