@@ -68,7 +68,7 @@ def _sonnet_shim(tf: Any) -> types.ModuleType:
                 self._child_counts = {}  # children built again get the same names
                 stack.append(self)
                 try:
-                    return self._build(*args, **kwargs)
+                    return self._build(*args, **kwargs)  # type: ignore[attr-defined]
                 finally:
                     stack.pop()
 

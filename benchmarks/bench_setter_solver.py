@@ -57,7 +57,7 @@ def measure(params: dict[str, Any], episodes: int, seed: int = 0) -> list[object
             fits.append(t4 - t3)
             event = FitEvent(1, "2026-01-01T00:00:00Z", teacher.n_updates_, fit)
             sizes.append(len(json.dumps(event_to_json(event))))
-    n_weights = sum(a.size for k, a in teacher.fit_.arrays.items()  # type: ignore[union-attr]
+    n_weights = sum(a.size for k, a in teacher.fit_.arrays.items()  # type: ignore[attr-defined]
                     if not k.startswith(("m.", "v.")))
     per_fit = float(np.mean(sizes))
     fit_ms = np.array(fits) * 1e3

@@ -75,9 +75,9 @@ def train(
     seed: int,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, float]]:
     """Train from ``weights`` (``setter.*`` and ``judge.*``) and Adam ``moments``
-    (``m.<name>``, ``v.<name>``; after ``steps_done`` steps) on the episodes (goals (n, d)
-    in [0, 1], feasibility (n,) in (0, 1) or NaN if unknown, success (n,) of 0/1). Returns the new weights,
-    moments and the last losses."""
+    (``m.<name>``, ``v.<name>``; after ``steps_done`` steps) on the episodes: goals (n, d)
+    in [0, 1], feasibility (n,) in (0, 1) or NaN if unknown, success (n,) of 0/1.
+    Returns the new weights, moments and the last losses."""
     torch = import_torch("setter-solver")
     ops = _torch_ops(torch)
     with seeded(seed, teacher_name="setter-solver") as rng:

@@ -23,7 +23,7 @@ import numpy as np
 
 from teacher import _arrays
 from teacher import _params as P
-from teacher._fit import AnyFit, ArrayFit, derive_seed
+from teacher._fit import AnyFit, ArrayFit, FitJob, derive_seed
 from teacher._nn import import_torch
 from teacher._rnvp import (
     NUMPY_OPS,
@@ -220,7 +220,7 @@ class SetterSolver(Teacher):
 
     # -- fitting -----------------------------------------------------------------------------
     @property
-    def pending_fit(self) -> SetterSolverFit | None:
+    def pending_fit(self) -> FitJob | None:
         """The newest due fit (trained on every episode since the installed fit up to the
         one that made it due), or None."""
         if self.fits_due_ <= self.installed_fit_index:
@@ -237,7 +237,7 @@ class SetterSolver(Teacher):
                 goals=_readonly(rows[:, :d]), feasibility=_readonly(rows[:, d]),
                 success=_readonly(rows[:, d + 1]), previous=self.fit_,
             )
-        return self._job
+        return self._job  # type: ignore[return-value]  # frozen fields: read-only
 
     def install_fit(self, result: AnyFit) -> None:
         """Install a fit (just computed, or read from a log); StateMismatchError if it is
