@@ -27,7 +27,7 @@ FAST = {
     "riac": {"max_region_size": 30, "min_region_size": 5},
     "oracle": {"threshold": 0.3, "period": 10},
     "random": {},
-    "setter-solver": {"update_frequency": 20, "setter_hidden_size": 4, "judge_hidden_sizes": (8,),
+    "setter-solver": {"update_frequency": 40, "setter_hidden_size": 4, "judge_hidden_sizes": (8,),
                       "sample_batch": 8},
 }
 ALL = sorted(TEACHERS)
