@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
 import time
 from typing import Any
 
@@ -71,10 +72,39 @@ def measure(params: dict[str, Any], episodes: int, seed: int = 0) -> list[object
     ]
 
 
+def toy_scores(job: tuple[int, dict[str, Any], int]) -> list[float]:
+    """% cells mastered every 5,000 episodes of one seed on the paper toy student."""
+    seed, params, episodes = job
+    student = ToyStudent(random_state=seed)
+    teacher = make_teacher("setter-solver", student.space, random_state=seed, **params)
+    scores = []
+    for ep in range(1, episodes + 1):
+        task = teacher.sample_task()
+        teacher.update(task, student.episode(task))
+        if ep % 5000 == 0:
+            scores.append(student.score())
+    return scores
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--episodes", type=int, default=3000)
+    p.add_argument("--toy-seeds", type=int, default=0,
+                   help="instead: TeachMyAgent's sizes on the paper toy student for this many "
+                   "seeds (20,000 episodes, one process per seed)")
     args = p.parse_args(argv)
+    if args.toy_seeds:
+        params = CONFIGS[1][1]
+        jobs = [(seed, params, 20_000) for seed in range(args.toy_seeds)]
+        with mp.get_context("fork").Pool(len(jobs)) as pool:
+            rows = pool.map(toy_scores, jobs)
+        for seed, row in enumerate(rows):
+            print(f"seed {seed}: % mastered at 5k, 10k, 15k, 20k: {row}")
+        a = np.array(rows)
+        sd = a.std(0, ddof=1) if len(a) > 1 else np.zeros(a.shape[1])
+        print("mean ± sd: " + ", ".join(f"{m:.1f} ± {s:.1f}" for m, s in zip(a.mean(0), sd,
+                                                                        strict=True)))
+        return
     import_torch("setter-solver")  # once per process: not a fit's cost
     rows = [[label, *measure(params, args.episodes)] for label, params in CONFIGS]
     print(markdown_table(
