@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from teacher._fit import ArrayFit, FitJob, FitRequest, FitResult, fit_from_json, run_fit
+    from teacher.adr import ADR
     from teacher.alpgmm import ALPGMM
     from teacher.alpgmm_plus import ALPGMMPlus
     from teacher.base import FitRecord, Sample, Teacher, TeacherRecord
@@ -74,6 +75,7 @@ _WHERE = {
     "ArrayFit": "teacher._fit",
     "FitJob": "teacher._fit",
     "fit_from_json": "teacher._fit",
+    "ADR": "teacher.adr",
     "ALPGMM": "teacher.alpgmm",
     "ALPGMMPlus": "teacher.alpgmm_plus",
     "FitRecord": "teacher.base",
@@ -156,6 +158,7 @@ __all__ = [
     "iter_jsonl",
     "read_jsonl",
     "replay",
+    "ADR",
     "ALPGMM",
     "ALPGMMPlus",
     "CovarGMM",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from teacher.adr import ADR
 from teacher.alpgmm import ALPGMM
 from teacher.alpgmm_plus import ALPGMMPlus
 from teacher.base import Teacher
@@ -18,7 +19,7 @@ from teacher.space import TaskSpace
 __all__ = ["TEACHERS", "make_teacher", "teacher_class"]
 
 TEACHERS: dict[str, type[Teacher]] = {
-    cls.name: cls for cls in (ALPGMM, ALPGMMPlus, CovarGMM, RIAC, Oracle, RandomTeacher,
+    cls.name: cls for cls in (ALPGMM, ALPGMMPlus, CovarGMM, RIAC, Oracle, RandomTeacher, ADR,
                              SetterSolver)
 }
 

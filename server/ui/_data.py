@@ -23,7 +23,7 @@ __all__ = ["RateTracker", "alp_series", "declared_state", "mastery_series", "mix
 SOURCES = {
     "tasks": "the newest task events of the stored log, then live from the event stream",
     "mixture": "the live teacher's installed fit (fit events in the log)",
-    "declared": "the live teacher's learned attributes (regions, window): not in the log",
+    "declared": "the live teacher's learned attributes (regions, window, box): not in the log",
     "alp": "the live teacher's record of the ALP of every result, bucketed on the server "
            "(ALP is not in the log; replay recomputes it)",
     "mastery": "the curriculum's evaluation events, aggregated per round",
@@ -82,7 +82,7 @@ def mixture(live: LiveCurriculum) -> dict[str, Any] | None:
 def declared_state(live: LiveCurriculum) -> dict[str, Any]:
     """What a teacher that is not a mixture declares about its state
     (:meth:`teacher.Teacher.describe_state`): RIAC's leaf regions, the oracle's window,
-    else the counts every teacher keeps."""
+    ADR's box, else the counts every teacher keeps."""
     return live.cur.teacher.describe_state()
 
 

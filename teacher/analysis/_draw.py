@@ -23,8 +23,10 @@ from teacher.analysis.errors import AnalysisError
 _ORIGIN_COLORS = {
     "bootstrap": "#b0b0b0", "random": "#505050", "earlier": "#d0d0d0", "gaussian": "#0072b2",
     "region": "#009e73", "mutation": "#d55e00", "oracle": "#cc79a7",
+    "box": "#56b4e9", "boundary": "#e69f00",  # ADR
 }
-_ORIGIN_ORDER = ("bootstrap", "random", "gaussian", "region", "mutation", "oracle")
+_ORIGIN_ORDER = ("bootstrap", "random", "gaussian", "region", "mutation", "oracle", "box",
+                 "boundary")
 
 
 def as_log(obj: Any) -> CurriculumLog:
@@ -101,7 +103,7 @@ def draw_tasks(
     size: float, alpha: float = 0.8, labels: bool = True,
 ) -> list[PathCollection]:
     """Scatter ``tasks`` coloured by origin kind; one collection per kind, in the order
-    bootstrap, random, gaussian, region, mutation, oracle. In 1-D the x axis is the
+    bootstrap, random, gaussian, region, mutation, oracle, box, boundary. In 1-D the x axis is the
     episode."""
     kinds = tasks["origin"].map(origin_kind)
     out = []

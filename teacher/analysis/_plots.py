@@ -39,7 +39,7 @@ def plot_tasks(
     """Sampled tasks in two chosen parameters (in 1-D: parameter over episodes).
 
     color_by: ``"origin"`` (how each task was drawn: bootstrap, random, gaussian, region,
-    mutation, oracle; never the component index, which every fit reuses) or
+    mutation, oracle, box, boundary; never the component index, which every fit reuses) or
     ``"episode"`` (time, as a colour bar).
     episodes: (start, stop) keeps the tasks issued after ``start`` and up to ``stop``
     results.

@@ -21,6 +21,7 @@ from teacher import (
 
 SPACE = TaskSpace({"x0": (0.0, 1.0), "x1": (0.0, 1.0)})
 FAST = {
+    "adr": {"queue_len": 5},
     "alp-gmm": {"fit_rate": 40},
     "alp-gmm+": {"fit_rate": 40},
     "covar-gmm": {"fit_rate": 40},
@@ -87,7 +88,8 @@ def test_tasks_stay_in_the_box_and_origins_are_recorded(name):
     assert (arr >= 0).all() and (arr <= 1).all()
     assert len(t.record_.origins) == 200 and len(t.record_.alps) == 200
     prefixes = {o.split(":")[0] for o in t.record_.origins}
-    allowed = {"bootstrap", "random", "gaussian", "region", "mutation", "oracle", "setter"}
+    allowed = {"bootstrap", "random", "gaussian", "region", "mutation", "oracle", "box",
+               "boundary", "setter"}
     assert prefixes <= allowed
 
 
@@ -117,12 +119,15 @@ def test_described_state_is_json_and_names_its_shape(name):
     drive(t, ToyStudent(random_state=0), 200)
     state = json.loads(json.dumps(t.describe_state()))
     assert state["updates"] == 200 and state["sampled"] == 200
-    expected = {"riac": "regions", "oracle": "window"}.get(name, "counts")
+    expected = {"riac": "regions", "oracle": "window", "adr": "box"}.get(name, "counts")
     assert state["kind"] == expected
     if expected == "regions":
         assert len(state["regions"]) > 1  # 200 pairs split a 30-pair region
         for r in state["regions"]:
             assert np.all(np.array(r["low"]) < np.array(r["high"])) and r["pairs"] >= 0
+    if expected == "box":
+        assert np.all(np.array(state["low"]) <= np.array(state["high"]))
+        assert state["expansions"] >= 1  # queues of 5 on the toy student: the box grew
     if expected == "window":
         width = np.array(state["high"]) - np.array(state["low"])
         np.testing.assert_allclose(width, SPACE.width * t.window_ratio)
@@ -154,6 +159,14 @@ def test_update_accepts_tasks_the_teacher_did_not_issue(name):
         ("riac", {"random_task_ratio": 0.95}, "random_task_ratio \\+ mutation_ratio"),
         ("oracle", {"start": (0.0,)}, "start must have 2 values"),
         ("oracle", {"threshold": math.nan}, "threshold must be a finite number"),
+        ("adr", {"step_size": 0.0}, r"step_size must be a finite number in \(0.0, 1.0\]"),
+        ("adr", {"queue_len": 0}, "queue_len must be an integer"),
+        ("adr", {"boundary_sampling_p": -0.1}, "boundary_sampling_p must be a finite number"),
+        ("adr", {"upper_threshold": math.inf}, "upper_threshold must be a finite number"),
+        ("adr", {"lower_threshold": 0.7}, "lower_threshold must be below upper_threshold"),
+        ("adr", {"initial_task": (0.1,)}, "initial_task has 1 values, the space has 2"),
+        ("adr", {"initial_task": (0.1, 2.0)}, r"initial_task: x1 must be in \[0.0, 1.0\]"),
+        ("adr", {"initial_task": "low"}, "initial_task must be a list of numbers"),
         ("setter-solver", {"update_frequency": 0}, "update_frequency must be an integer in"),
         ("setter-solver", {"judge_hidden_sizes": (0,)}, "judge_hidden_sizes must be a list"),
         ("setter-solver", {"learning_rate": 0.0}, r"learning_rate must be a finite number in \("),
@@ -165,7 +178,7 @@ def test_invalid_hyperparameters_name_the_parameter(name, params, fragment):
 
 
 def test_unknown_teacher_and_hyperparameter_list_the_valid_ones():
-    valid = r"one of \['alp-gmm', 'alp-gmm\+', 'covar-gmm'"
+    valid = r"one of \['adr', 'alp-gmm', 'alp-gmm\+', 'covar-gmm'"
     with pytest.raises(InvalidParameterError, match=valid):
         make_teacher("alp", SPACE)
     with pytest.raises(InvalidParameterError, match="unknown hyper-parameter 'fitrate'.*fit_rate"):

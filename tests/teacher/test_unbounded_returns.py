@@ -23,6 +23,7 @@ from teacher import (
 
 SPACE = TaskSpace({"x0": (0.0, 1.0), "x1": (0.0, 1.0)})
 FAST = {
+    "adr": {"queue_len": 5},
     "alp-gmm": {"fit_rate": 20},
     "alp-gmm+": {"fit_rate": 20},
     "covar-gmm": {"fit_rate": 20},

@@ -7,7 +7,8 @@
   const C = window.Charts;
   const TOKEN_KEY = "curriculum-token";
   const ORIGIN_COLORS = { bootstrap: "#b0b0b0", random: "#505050", gaussian: "#0072b2",
-    region: "#009e73", mutation: "#d55e00", oracle: "#cc79a7" };
+    region: "#009e73", mutation: "#d55e00", oracle: "#cc79a7", box: "#56b4e9",
+    boundary: "#e69f00" };
   const SERIES = ["#0072b2", "#d55e00", "#009e73", "#e69f00", "#cc79a7", "#56b4e9"];
   const $ = (id) => document.getElementById(id);
   let view = null;  // the state of the page on screen; replaced on navigation
@@ -174,6 +175,9 @@
     } else if (st.kind === "window" && !one) {
       C.rect(f, st.low[ix], st.low[iy], st.high[ix], st.high[iy], "rgba(204,121,167,0.2)",
         "#cc79a7");
+    } else if (st.kind === "box" && !one) {
+      C.rect(f, st.low[ix], st.low[iy], st.high[ix], st.high[iy], "rgba(86,180,233,0.15)",
+        "#56b4e9");
     }
     const xs = tasks.map((t, i) => (one ? i : t.p[ix])), ys = tasks.map((t) => t.p[iy]);
     const colors = tasks.map((t, i) => (byOrigin ? ORIGIN_COLORS[t.origin] || "#e69f00"
@@ -198,6 +202,9 @@
         "Source: " + ov.sources.declared + ".";
     } else if (st.kind === "window") {
       stateText = "The oracle's sampling window (rectangle). Source: " + ov.sources.declared + ".";
+    } else if (st.kind === "box") {
+      stateText = `ADR's box (rectangle): ${st.expansions} expansions, ${st.shrinks} ` +
+        "shrinks of its sides. Source: " + ov.sources.declared + ".";
     } else {
       stateText = `Teacher ${ov.teacher} declares no state to draw ` +
         `(${st.updates} updates, ${st.sampled} tasks sampled).`;
