@@ -83,6 +83,7 @@ def toy_scores(job: tuple[int, dict[str, Any], int]) -> list[float]:
         teacher.update(task, student.episode(task))
         if ep % 5000 == 0:
             scores.append(student.score())
+            print(f"  seed {seed}, {ep:,} episodes: {scores[-1]:.1f}%", flush=True)
     return scores
 
 

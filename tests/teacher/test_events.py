@@ -265,7 +265,8 @@ def test_a_seedless_curriculum_records_the_entropy_it_drew():
 
 
 @pytest.mark.parametrize("teacher",
-                         ["alp-gmm", "alp-gmm+", "covar-gmm", "riac", "oracle", "adr"])
+                         ["alp-gmm", "alp-gmm+", "covar-gmm", "riac", "oracle", "adr",
+                          "setter-solver"])
 def test_the_created_event_writes_out_every_hyper_parameter(teacher):
     """A log records the defaults in effect, so a later change of a default cannot change
     how it replays; a log from before (only the given ones) still replays."""
