@@ -61,7 +61,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "trivial": {"trivial": 0.8},
     "unfeasible": {"unfeasible": 0.8},
 }
-TEACHERS = [*REFERENCE_TEACHERS, "adr", "alp-gmm+", "goal-gan", "plr"]
+TEACHERS = [*REFERENCE_TEACHERS, "adr", "alp-gmm+", "goal-gan", "plr", "setter-solver"]
 OPTIONAL_TEACHERS = ["oracle"]
 
 

@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     from teacher.random_teacher import RandomTeacher
     from teacher.registry import TEACHERS, make_teacher, teacher_class
     from teacher.riac import RIAC
+    from teacher.setter_solver import SetterSolver
     from teacher.space import TaskSpace
     from teacher.toy import ToyStudent
 
@@ -128,6 +129,7 @@ _WHERE = {
     "make_teacher": "teacher.registry",
     "teacher_class": "teacher.registry",
     "RIAC": "teacher.riac",
+    "SetterSolver": "teacher.setter_solver",
     "TaskSpace": "teacher.space",
     "ToyStudent": "teacher.toy",
 }
@@ -180,6 +182,7 @@ __all__ = [
     "PLR",
     "RIAC",
     "RandomTeacher",
+    "SetterSolver",
     "ReplayDivergedError",
     "Sample",
     "StateMismatchError",

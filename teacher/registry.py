@@ -15,13 +15,15 @@ from teacher.oracle import Oracle
 from teacher.plr import PLR
 from teacher.random_teacher import RandomTeacher
 from teacher.riac import RIAC
+from teacher.setter_solver import SetterSolver
 from teacher.space import TaskSpace
 
 __all__ = ["TEACHERS", "make_teacher", "teacher_class"]
 
 TEACHERS: dict[str, type[Teacher]] = {
     cls.name: cls
-    for cls in (ALPGMM, ALPGMMPlus, CovarGMM, RIAC, Oracle, RandomTeacher, ADR, GoalGAN, PLR)
+    for cls in (ALPGMM, ALPGMMPlus, CovarGMM, RIAC, Oracle, RandomTeacher, ADR, GoalGAN, PLR,
+                SetterSolver)
 }
 
 

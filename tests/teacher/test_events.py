@@ -39,6 +39,12 @@ def config(teacher="alp-gmm", **params):
     )
 
 
+#: Small networks and frequent fits, so a short log holds several fits.
+SMALL = {"setter-solver": {"update_frequency": 20, "setter_hidden_size": 4,
+                           "judge_hidden_sizes": [8], "sample_batch": 8},
+         "plr": {"buffer_size": 20}}
+
+
 def run(cur: Curriculum, n_rounds: int, batch: int = 3, seed: int = 0):
     """Drive a curriculum with the toy student; results come back out of order."""
     student = ToyStudent(random_state=seed)
@@ -59,10 +65,11 @@ def lines(events):
 
 
 @pytest.mark.parametrize(
-    "teacher", ["alp-gmm", "alp-gmm+", "covar-gmm", "riac", "random", "oracle", "adr", "plr"]
+    "teacher", ["alp-gmm", "alp-gmm+", "covar-gmm", "riac", "random", "oracle", "adr", "plr",
+                "setter-solver"]
 )
 def test_replay_rebuilds_the_live_teacher_exactly(teacher):
-    live = Curriculum(config(teacher, **({"buffer_size": 20} if teacher == "plr" else {})))
+    live = Curriculum(config(teacher, **SMALL.get(teacher, {})))
     events = run(live, 100 if teacher == "alp-gmm+" else 40)  # alp-gmm+: past region splits
     events += live.record_evaluations([EvaluationIn({"x0": 0.1, "x1": 0.1}, 0.9, "u", 100)])
     parsed = read_jsonl(lines(events))
@@ -72,7 +79,7 @@ def test_replay_rebuilds_the_live_teacher_exactly(teacher):
     assert [rebuilt.teacher.sample_task().tolist() for _ in range(20)] == [
         live.teacher.sample_task().tolist() for _ in range(20)
     ]
-    if teacher == "alp-gmm":
+    if teacher in ("alp-gmm", "setter-solver"):
         assert live.n_fits >= 3
     if teacher == "alp-gmm+":
         assert len(live.teacher.state_dict()["state"]["regions"]["leaves"]) > 1
@@ -265,7 +272,8 @@ def test_a_seedless_curriculum_records_the_entropy_it_drew():
 
 
 @pytest.mark.parametrize("teacher",
-                         ["alp-gmm", "alp-gmm+", "covar-gmm", "riac", "oracle", "adr", "plr"])
+                         ["alp-gmm", "alp-gmm+", "covar-gmm", "riac", "oracle", "adr", "plr",
+                          "setter-solver"])
 def test_the_created_event_writes_out_every_hyper_parameter(teacher):
     """A log records the defaults in effect, so a later change of a default cannot change
     how it replays; a log from before (only the given ones) still replays."""

@@ -34,6 +34,8 @@ FAST = {
     "goal-gan": {"update_size": 10, "gan_iterations": 3, "pretrain_iterations": 5,
                  "generator_layers": (8,), "discriminator_layers": (8,), "batch_size": 8,
                  "goid_lb": 0.0, "goid_ub": 0.9, "success_threshold": 0.0},
+    "setter-solver": {"update_frequency": 40, "setter_hidden_size": 4, "judge_hidden_sizes": (8,),
+                      "sample_batch": 8},
 }
 ALL = sorted(TEACHERS)
 
@@ -107,7 +109,7 @@ def test_tasks_stay_in_the_box_and_origins_are_recorded(name):
     assert len(t.record_.origins) == 200 and len(t.record_.alps) == 200
     prefixes = {o.split(":")[0] for o in t.record_.origins}
     allowed = {"bootstrap", "random", "gaussian", "region", "mutation", "oracle", "box",
-               "boundary", "gan", "repeat", "replay", "new"}
+               "boundary", "gan", "repeat", "replay", "new", "setter"}
     assert prefixes <= allowed
 
 
@@ -196,6 +198,9 @@ def test_update_accepts_tasks_the_teacher_did_not_issue(name):
         ("plr", {"replay_prob": 1.5}, "replay_prob must be a finite number in"),
         ("plr", {"staleness_coef": -0.1}, "staleness_coef must be a finite number in"),
         ("plr", {"buffer_priority": "age"}, "buffer_priority must be one of"),
+        ("setter-solver", {"update_frequency": 0}, "update_frequency must be an integer in"),
+        ("setter-solver", {"judge_hidden_sizes": (0,)}, "judge_hidden_sizes must be a list"),
+        ("setter-solver", {"learning_rate": 0.0}, r"learning_rate must be a finite number in \("),
     ],
 )
 def test_invalid_hyperparameters_name_the_parameter(name, params, fragment):
