@@ -157,6 +157,15 @@ def main() -> None:
         ["events", "snapshot at seq", "events replayed", "start to healthy (s)", "store size"],
         restart,
     )
+    restart_part = "" if args.no_restart else f"""
+Restart (process start to `/healthz`, all curricula loaded; Python start-up and imports
+included): a default ALP-GMM curriculum written straight into a store, started without a
+snapshot (full replay; the server then takes one) and, after 1,000 more round trips and a
+SIGKILL, restarted from that snapshot plus the events after it. Taking a snapshot of that
+curriculum (copying and encoding its state) pauses the server for {pause:.2f} s.
+
+{restart_table}
+"""
     body = f"""
 Load generator: {generator}, {args.seconds} s per run, {args.repeats} runs per row; every
 student loops `POST tasks` -> `POST results`; a round trip is one acknowledged result.
@@ -181,15 +190,7 @@ TCP over loopback).
 {'; '.join(notes)}.
 
 {load_table}
-
-Restart (process start to `/healthz`, all curricula loaded; Python start-up and imports
-included): a default ALP-GMM curriculum written straight into a store, started without a
-snapshot (full replay; the server then takes one) and, after 1,000 more round trips and a
-SIGKILL, restarted from that snapshot plus the events after it. Taking a snapshot of that
-curriculum (copying and encoding its state) pauses the server for {pause:.2f} s.
-
-{restart_table}
-
+{restart_part}
 Whole benchmark: {total / 60:.1f} min.
 """
     print(body)
