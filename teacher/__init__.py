@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from teacher.registry import TEACHERS, make_teacher, teacher_class
     from teacher.riac import RIAC
     from teacher.space import TaskSpace
+    from teacher.spdl import SPDL
     from teacher.toy import ToyStudent
 
 #: public name -> the module that defines it
@@ -123,6 +124,7 @@ _WHERE = {
     "teacher_class": "teacher.registry",
     "RIAC": "teacher.riac",
     "TaskSpace": "teacher.space",
+    "SPDL": "teacher.spdl",
     "ToyStudent": "teacher.toy",
 }
 
@@ -170,6 +172,7 @@ __all__ = [
     "InvalidTaskError",
     "Oracle",
     "RIAC",
+    "SPDL",
     "RandomTeacher",
     "ReplayDivergedError",
     "Sample",

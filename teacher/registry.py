@@ -13,11 +13,12 @@ from teacher.oracle import Oracle
 from teacher.random_teacher import RandomTeacher
 from teacher.riac import RIAC
 from teacher.space import TaskSpace
+from teacher.spdl import SPDL
 
 __all__ = ["TEACHERS", "make_teacher", "teacher_class"]
 
 TEACHERS: dict[str, type[Teacher]] = {
-    cls.name: cls for cls in (ALPGMM, ALPGMMPlus, CovarGMM, RIAC, Oracle, RandomTeacher)
+    cls.name: cls for cls in (ALPGMM, ALPGMMPlus, CovarGMM, RIAC, Oracle, RandomTeacher, SPDL)
 }
 
 

@@ -59,10 +59,11 @@ def lines(events):
 
 
 @pytest.mark.parametrize(
-    "teacher", ["alp-gmm", "alp-gmm+", "covar-gmm", "riac", "random", "oracle"]
+    "teacher", ["alp-gmm", "alp-gmm+", "covar-gmm", "riac", "random", "oracle", "spdl"]
 )
 def test_replay_rebuilds_the_live_teacher_exactly(teacher):
-    live = Curriculum(config(teacher))
+    fast = {"spdl": {"update_frequency": 30, "update_offset": 30, "alpha_offset": 2}}
+    live = Curriculum(config(teacher, **fast.get(teacher, {})))
     events = run(live, 100 if teacher == "alp-gmm+" else 40)  # alp-gmm+: past region splits
     events += live.record_evaluations([EvaluationIn({"x0": 0.1, "x1": 0.1}, 0.9, "u", 100)])
     parsed = read_jsonl(lines(events))
@@ -72,7 +73,7 @@ def test_replay_rebuilds_the_live_teacher_exactly(teacher):
     assert [rebuilt.teacher.sample_task().tolist() for _ in range(20)] == [
         live.teacher.sample_task().tolist() for _ in range(20)
     ]
-    if teacher == "alp-gmm":
+    if teacher in ("alp-gmm", "spdl"):
         assert live.n_fits >= 3
     if teacher == "alp-gmm+":
         assert len(live.teacher.state_dict()["state"]["regions"]["leaves"]) > 1
@@ -256,7 +257,8 @@ def test_a_seedless_curriculum_records_the_entropy_it_drew():
     assert rebuilt.teacher.sample_task().tolist() == live.teacher.sample_task().tolist()
 
 
-@pytest.mark.parametrize("teacher", ["alp-gmm", "alp-gmm+", "covar-gmm", "riac", "oracle"])
+@pytest.mark.parametrize("teacher",
+                         ["alp-gmm", "alp-gmm+", "covar-gmm", "riac", "oracle", "spdl"])
 def test_the_created_event_writes_out_every_hyper_parameter(teacher):
     """A log records the defaults in effect, so a later change of a default cannot change
     how it replays; a log from before (only the given ones) still replays."""

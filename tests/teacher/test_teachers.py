@@ -27,6 +27,7 @@ FAST = {
     "riac": {"max_region_size": 30, "min_region_size": 5},
     "oracle": {"threshold": 0.3, "period": 10},
     "random": {},
+    "spdl": {"update_frequency": 20, "update_offset": 40, "alpha_offset": 2},
 }
 ALL = sorted(TEACHERS)
 
@@ -115,7 +116,7 @@ def test_described_state_is_json_and_names_its_shape(name):
     drive(t, ToyStudent(random_state=0), 200)
     state = json.loads(json.dumps(t.describe_state()))
     assert state["updates"] == 200 and state["sampled"] == 200
-    expected = {"riac": "regions", "oracle": "window"}.get(name, "counts")
+    expected = {"riac": "regions", "oracle": "window", "spdl": "gaussian"}.get(name, "counts")
     assert state["kind"] == expected
     if expected == "regions":
         assert len(state["regions"]) > 1  # 200 pairs split a 30-pair region

@@ -28,6 +28,7 @@ FAST = {
     "riac": {"max_region_size": 30, "min_region_size": 5},
     "oracle": {"threshold": 0.3, "period": 10},
     "random": {},
+    "spdl": {"update_frequency": 20, "update_offset": 20, "alpha_offset": 1},
 }
 BIG = sys.float_info.max
 
