@@ -7,7 +7,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: setup test lint typecheck layers pytest contract postgres-binaries browser-binaries screenshots demo bench bench-teachers bench-envs bench-server bench-students bench-dashboard bench-faults bench-client bench-grid rllib-venv rllib-example clean
+.PHONY: setup test lint typecheck layers pytest contract postgres-binaries browser-binaries screenshots demo bench bench-teachers bench-envs bench-server bench-students bench-dashboard bench-faults bench-client bench-grid bench-parity rllib-venv rllib-example clean
 
 setup: $(STAMP)
 
@@ -94,6 +94,13 @@ bench-client: setup
 # started directly; not part of `make bench` (a few minutes).
 bench-grid: setup
 	$(BIN)/python benchmarks/bench_grid.py
+
+# Our alp-gmm against the paper's reference code (flowersteam/teachDeepRL), checked out
+# OUTSIDE this repository: make bench-parity REF=/path/to/teachDeepRL. Not part of
+# `make bench` (about an hour on 2 cores).
+REF ?= ../teachDeepRL
+bench-parity: setup
+	$(BIN)/python -m benchmarks.bench_parity $(REF)
 
 # RLlib as a client (examples/rllib_ppo_teacher.py) in its own virtual environment:
 # ray[rllib] pins gymnasium 1.2.2, older than the project's; never downgrade .venv for it.

@@ -16,6 +16,9 @@ VARIANT_NOTES = {
     "unlearnable": "20% cells unlearnable, return noise sd 0.05",
     "grid20": "20x20 grid (400 cells; at most ~65% reachable in 20k)",
     "cube": "6x6x6 grid, 3-D",
+    "forgetting": "paper grid; cells not practised lose 0.005 competence points per episode",
+    "trivial": "paper grid squeezed into the last 20% of x0; the first 80% is mastered",
+    "unfeasible": "paper grid in the first 20% of x0; the last 80% never improves",
 }
 CHECKPOINTS = (5_000, 10_000, 20_000, 50_000)
 MASTERY = 75.0
