@@ -61,7 +61,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "trivial": {"trivial": 0.8},
     "unfeasible": {"unfeasible": 0.8},
 }
-TEACHERS = [*REFERENCE_TEACHERS, "alp-gmm+"]
+TEACHERS = [*REFERENCE_TEACHERS, "alp-gmm+", "spdl"]
 OPTIONAL_TEACHERS = ["oracle"]
 
 
