@@ -192,17 +192,25 @@ def optimise(old: Gaussian, target: Gaussian, contexts: np.ndarray, values: np.n
             return Step(old, f"kept: optimiser failed ({type(exc).__name__})", 0)
         theta = np.asarray(res.x, dtype=np.float64)
         nit = int(getattr(res, "nit", 0))
-        # Pull back along the segment until the trust region holds (SLSQP may end a hair
-        # outside it), and never accept a worse point than the old distribution.
+        # SLSQP may end a hair outside the trust region: then take the farthest point of
+        # the segment from the old distribution that is inside it (bisection). Never
+        # accept a worse point than the old distribution.
         step = theta - theta0
-        for _ in range(40):
-            cand = theta0 + step
-            f, _g = fun(cand)
-            k = kl_step(cand)
-            if math.isfinite(f) and math.isfinite(k) and k <= max_kl:
-                break
-            step = step * 0.5
-        else:
+
+        def feasible(t: float) -> bool:
+            k = kl_step(theta0 + t * step)
+            return math.isfinite(k) and k <= max_kl
+
+        t = 1.0
+        if not feasible(1.0):
+            lo, hi = 0.0, 1.0
+            for _ in range(50):
+                mid = 0.5 * (lo + hi)
+                lo, hi = (mid, hi) if feasible(mid) else (lo, mid)
+            t = lo
+        cand = theta0 + t * step
+        f, _g = fun(cand)
+        if t == 0.0 or not math.isfinite(f):
             return Step(old, "kept: trust region violated", nit)
         if not f < f0:
             return Step(old, "kept: no improvement", nit)

@@ -96,24 +96,28 @@ class SPDLFitJob:
             # diagonal) while the distribution is still far from the target.
             chol = new.chol.copy()
             diag = np.diag_indices(new.dim)
-            chol[diag] = np.maximum(chol[diag], self.std_lower_bound)
-            new = Gaussian(new.mean, chol)
-            kl_after = kl(new, target)
-        mean = self.low + self.width * new.mean
-        cov = new.cov * np.outer(self.width, self.width)
-        cov = 0.5 * (cov + cov.T)
-        try:
-            np.linalg.cholesky(cov)
-            ok = bool(np.isfinite(mean).all() and np.isfinite(cov).all())
-        except np.linalg.LinAlgError:
-            ok = False
-        if not ok:
-            mean, cov = self.old_mean, self.old_cov
-            status, kl_after = "kept: not positive definite", kl_before
+            if (chol[diag] < self.std_lower_bound).any():
+                chol[diag] = np.maximum(chol[diag], self.std_lower_bound)
+                new = Gaussian(new.mean, chol)
+                kl_after = kl(new, target)
+        mean, cov = self.old_mean, self.old_cov  # exactly, when the update keeps them
+        if new is not old:
+            mean = self.low + self.width * new.mean
+            cov = new.cov * np.outer(self.width, self.width)
+            cov = 0.5 * (cov + cov.T)
+            try:
+                np.linalg.cholesky(cov)
+                ok = bool(np.isfinite(mean).all() and np.isfinite(cov).all())
+            except np.linalg.LinAlgError:
+                ok = False
+            if not ok:
+                mean, cov = self.old_mean, self.old_cov
+                status, kl_after = "kept: not positive definite", kl_before
         return ArrayFit(
             kind="spdl", fit_index=self.fit_index, seed=self.seed,
             arrays={"mean": mean, "cov": cov},
-            values={"status": status, "alpha": alpha, "kl_step": kl(old, self._unit(mean, cov)),
+            values={"status": status, "alpha": alpha,
+                    "kl_step": 0.0 if mean is self.old_mean else kl(old, self._unit(mean, cov)),
                     "kl_target_before": kl_before, "kl_target": kl_after,
                     "performance": float(self.performance), "contexts": int(self.values.size),
                     "iterations": step.iterations},
@@ -222,9 +226,10 @@ class SPDL(Teacher):
                 f"std_lower_bound={self.std_lower_bound!r}, kl_threshold={self.kl_threshold!r}")
 
     def _set_distribution(self, mean: np.ndarray, cov: np.ndarray) -> None:
-        self.mean_ = _readonly(mean)
-        self.cov_ = _readonly(cov)
-        self._chol = np.linalg.cholesky(self.cov_)
+        """Raises numpy.linalg.LinAlgError, changing nothing, if ``cov`` is not positive
+        definite."""
+        chol = np.linalg.cholesky(cov)
+        self.mean_, self.cov_, self._chol = _readonly(mean), _readonly(cov), chol
 
     # -- sampling and updates --------------------------------------------------------------
     def _sample(self) -> tuple[np.ndarray, str]:

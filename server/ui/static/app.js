@@ -174,6 +174,12 @@
     } else if (st.kind === "window" && !one) {
       C.rect(f, st.low[ix], st.low[iy], st.high[ix], st.high[iy], "rgba(204,121,167,0.2)",
         "#cc79a7");
+    } else if (st.kind === "gaussian" && !one) {
+      const tc = st.target_cov, c = st.cov;
+      C.ellipse(f, st.target_mean[ix], st.target_mean[iy], tc[ix][ix], tc[ix][iy], tc[iy][iy],
+        2, "rgba(160,160,160,0.08)", "#a0a0a0");
+      C.ellipse(f, st.mean[ix], st.mean[iy], c[ix][ix], c[ix][iy], c[iy][iy], 2,
+        "rgba(0,114,178,0.2)", "#0072b2");
     }
     const xs = tasks.map((t, i) => (one ? i : t.p[ix])), ys = tasks.map((t) => t.p[iy]);
     const colors = tasks.map((t, i) => (byOrigin ? ORIGIN_COLORS[t.origin] || "#e69f00"
@@ -198,6 +204,10 @@
         "Source: " + ov.sources.declared + ".";
     } else if (st.kind === "window") {
       stateText = "The oracle's sampling window (rectangle). Source: " + ov.sources.declared + ".";
+    } else if (st.kind === "gaussian") {
+      stateText = `SPDL's Gaussian after update ${st.fit_index} (blue) and its target (grey), ` +
+        "2-sd ellipses" + (st.fit.status ? ` — last update: ${st.fit.status}` : "") +
+        ". Source: " + ov.sources.declared + ".";
     } else {
       stateText = `Teacher ${ov.teacher} declares no state to draw ` +
         `(${st.updates} updates, ${st.sampled} tasks sampled).`;
