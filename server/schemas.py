@@ -127,6 +127,7 @@ class Counts(BaseModel):
     )
     evaluations: int = Field(description="evaluation episodes stored (each once)")
     fits: int = Field(description="fits installed")
+    scores: int = Field(0, description="late scores accepted (for results reported earlier)")
 
 
 class GMMSummary(BaseModel):

@@ -50,7 +50,7 @@ def test_create_returns_201_with_config_and_counts(client: TestClient) -> None:
         "environment": None,
     }
     assert body["counts"] == {"tasks": 0, "results": 0, "pending": 0, "expired": 0,
-                              "evaluations": 0, "fits": 0}
+                              "evaluations": 0, "fits": 0, "scores": 0}
     assert body["seq"] == 1 and body["gmm"] is None and body["last_fit_time"] is None
 
 
