@@ -218,3 +218,31 @@ def test_late_installs_replay_exactly_from_the_log():
     assert json.dumps(rebuilt.teacher.state_dict()) == json.dumps(live.teacher.state_dict())
     assert [rebuilt.teacher.sample_task().tolist() for _ in range(5)] == [
         live.teacher.sample_task().tolist() for _ in range(5)]
+
+
+def test_the_analysis_plots_a_log_whose_fits_are_not_mixtures(tmp_path):
+    """`curriculum replay` on an spdl log raised KeyError (the GMM plots and the GIF read
+    mixture covariances that an SPDL fit does not have); now those plots are skipped with
+    the reason and the others are written."""
+    pytest.importorskip("matplotlib")
+    from teacher import JsonlWriter
+    from teacher.analysis import load_log, save_all_plots, skipped_plots
+
+    space = ToyStudent().space
+    config = CurriculumConfig(name="toy", teacher="spdl", space=space, seed=0,
+                              teacher_params={"update_frequency": 20, "update_offset": 20})
+    cur, student = Curriculum(config), ToyStudent(random_state=0)
+    events = [cur.created_event()]
+    for _ in range(60):
+        (t,) = cur.issue_tasks(1)
+        events += [t, *cur.report([ResultIn(t.task_id, student.episode(
+            list(t.params.values())))]).events]
+    path = tmp_path / "spdl.jsonl"
+    with JsonlWriter(path) as w:
+        for e in events:
+            w.write(e)
+    log = load_log(path)
+    assert len(log.fits) == 3
+    assert "not mixtures" in skipped_plots(log)["gmm.png"]
+    written = {p.name for p in save_all_plots(log, tmp_path / "plots", dpi=40)}
+    assert {"tasks.png", "curriculum.gif"} <= written and "gmm.png" not in written
