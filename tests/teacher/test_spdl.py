@@ -246,3 +246,19 @@ def test_the_analysis_plots_a_log_whose_fits_are_not_mixtures(tmp_path):
     assert "not mixtures" in skipped_plots(log)["gmm.png"]
     written = {p.name for p in save_all_plots(log, tmp_path / "plots", dpi=40)}
     assert {"tasks.png", "curriculum.gif"} <= written and "gmm.png" not in written
+
+
+def test_a_numerically_hopeless_update_keeps_the_old_gaussian_and_says_why():
+    """An old Gaussian so narrow that the buffered tasks have zero density under it makes
+    every importance ratio 0/0: the update keeps it, bit for bit, and records why."""
+    import dataclasses
+
+    t = make_teacher("spdl", SPACE, random_state=8, update_frequency=20, update_offset=20)
+    for _ in range(20):
+        t.observe(t.sample_task(), 1.0)
+    job = dataclasses.replace(t.pending_fit, old_mean=np.array([1.5, 3.0]),
+                              old_cov=np.diag([1e-300, 1e-300]))
+    fit = run_fit(job)
+    assert fit.values["status"].startswith("kept:"), fit.values
+    assert np.array_equal(fit.arrays["mean"], job.old_mean)
+    assert np.array_equal(fit.arrays["cov"], job.old_cov) and fit.values["kl_step"] == 0.0
