@@ -37,7 +37,7 @@ TARGETS = {"alp-gmm": (">=", 36.0, 1.8), "covar-gmm": (">=", 60.0, 4.2),
            "riac": (">=", 44.0, 1.9), "random": ("~", 4.0, 0.8)}
 LABELS = {"random": "Random", "riac": "RIAC", "covar-gmm": "Covar-GMM", "alp-gmm": "ALP-GMM",
           "alp-gmm+": "ALP-GMM+", "oracle": "Oracle*", "adr": "ADR", "goal-gan": "GoalGAN",
-          "plr": "Robust PLR", "setter-solver": "Setter-Solver"}
+          "plr": "Robust PLR", "setter-solver": "Setter-Solver", "spdl": "SPDL"}
 CATEGORIES = ("useful", "over-practice", "saturated", "too hard")
 
 

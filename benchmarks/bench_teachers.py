@@ -61,7 +61,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "trivial": {"trivial": 0.8},
     "unfeasible": {"unfeasible": 0.8},
 }
-TEACHERS = [*REFERENCE_TEACHERS, "adr", "alp-gmm+", "goal-gan", "plr", "setter-solver"]
+TEACHERS = [*REFERENCE_TEACHERS, "adr", "alp-gmm+", "goal-gan", "plr", "setter-solver",
+            "spdl"]
 OPTIONAL_TEACHERS = ["oracle"]
 
 

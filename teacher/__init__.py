@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from teacher.riac import RIAC
     from teacher.setter_solver import SetterSolver
     from teacher.space import TaskSpace
+    from teacher.spdl import SPDL
     from teacher.toy import ToyStudent
 
 #: public name -> the module that defines it
@@ -131,6 +132,7 @@ _WHERE = {
     "RIAC": "teacher.riac",
     "SetterSolver": "teacher.setter_solver",
     "TaskSpace": "teacher.space",
+    "SPDL": "teacher.spdl",
     "ToyStudent": "teacher.toy",
 }
 
@@ -181,6 +183,7 @@ __all__ = [
     "Oracle",
     "PLR",
     "RIAC",
+    "SPDL",
     "RandomTeacher",
     "SetterSolver",
     "ReplayDivergedError",

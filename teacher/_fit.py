@@ -158,7 +158,8 @@ class FitJob(Protocol):
     """A non-mixture fit: a frozen, picklable snapshot whose ``run()`` is a pure function
     of it (seeded by ``seed``, single-threaded, deterministic on one machine), returning
     the :class:`ArrayFit` the teacher installs. ``episode`` is the teacher's update count
-    when the fit became due."""
+    when the fit became due. The three numbers are read-only properties of the protocol,
+    so that a frozen dataclass satisfies it."""
 
     @property
     def fit_index(self) -> int: ...

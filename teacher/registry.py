@@ -17,13 +17,14 @@ from teacher.random_teacher import RandomTeacher
 from teacher.riac import RIAC
 from teacher.setter_solver import SetterSolver
 from teacher.space import TaskSpace
+from teacher.spdl import SPDL
 
 __all__ = ["TEACHERS", "make_teacher", "teacher_class"]
 
 TEACHERS: dict[str, type[Teacher]] = {
     cls.name: cls
     for cls in (ALPGMM, ALPGMMPlus, CovarGMM, RIAC, Oracle, RandomTeacher, ADR, GoalGAN, PLR,
-                SetterSolver)
+                SetterSolver, SPDL)
 }
 
 

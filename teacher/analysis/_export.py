@@ -52,7 +52,7 @@ def animate_curriculum(
     if log.tasks.empty:
         raise AnalysisError("nothing to animate: the log has no tasks")
     dims2 = param_dims(log, dims)
-    gmm_dims = fit_dims(log, dims) if len(log.fits) and len(dims2) == 2 else None
+    gmm_dims = fit_dims(log, dims) if log.covariances and len(dims2) == 2 else None
     last = max(len(log.results), int(log.tasks["episode"].max()) + 1)
     cuts = np.unique(np.linspace(0, last, frames + 1).round().astype(int))[1:]
     images = [_frame(log, dims2, gmm_dims, int(lo), int(hi), dpi)
@@ -103,6 +103,10 @@ def skipped_plots(log: Any) -> dict[str, str]:
     if log.fits.empty:
         out["gmm.png"] = out["gmm_fits.png"] = (
             f"the log has no fits (teacher {log.config.teacher!r})"
+        )
+    elif not log.covariances:  # fits of another kind (e.g. SPDL's Gaussian): no mixture
+        out["gmm.png"] = out["gmm_fits.png"] = (
+            f"the log's fits are not mixtures (teacher {log.config.teacher!r})"
         )
     r = log.results
     if r.empty or r["alp"].isna().all():

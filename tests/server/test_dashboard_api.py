@@ -94,8 +94,9 @@ def test_views_match_the_live_curriculum_and_the_log(client: TestClient) -> None
 
 def test_teachers_without_a_mixture_declare_their_state(client: TestClient) -> None:
     kinds = {}
-    for teacher in ("riac", "oracle", "random"):
-        cid = create(client, teacher, teacher=teacher, teacher_params={})
+    fast = {"spdl": {"update_frequency": 50, "update_offset": 50}}
+    for teacher in ("riac", "oracle", "random", "spdl"):
+        cid = create(client, teacher, teacher=teacher, teacher_params=fast.get(teacher, {}))
         _play(client, cid, 250)
         ov = client.get(f"/ui/api/curricula/{cid}/overview").json()
         assert ov["mixture"] is None
@@ -106,6 +107,9 @@ def test_teachers_without_a_mixture_declare_their_state(client: TestClient) -> N
     assert kinds["oracle"]["kind"] == "window"
     assert np.allclose(np.subtract(high, low), [3.0 / 6, 6.0 / 6])
     assert kinds["random"] == {"kind": "counts", "updates": 250, "sampled": 250}
+    gauss = kinds["spdl"]
+    assert gauss["kind"] == "gaussian" and len(gauss["mean"]) == 2
+    assert np.array(gauss["cov"]).shape == (2, 2) and gauss["target_mean"] == [1.5, 3.0]
 
 
 def test_adr_declares_its_box(client: TestClient) -> None:

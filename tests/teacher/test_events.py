@@ -42,7 +42,8 @@ def config(teacher="alp-gmm", **params):
 #: Small networks and frequent fits, so a short log holds several fits.
 SMALL = {"setter-solver": {"update_frequency": 20, "setter_hidden_size": 4,
                            "judge_hidden_sizes": [8], "sample_batch": 8},
-         "plr": {"buffer_size": 20}}
+         "plr": {"buffer_size": 20},
+         "spdl": {"update_frequency": 30, "update_offset": 30, "alpha_offset": 2}}
 
 
 def run(cur: Curriculum, n_rounds: int, batch: int = 3, seed: int = 0):
@@ -66,7 +67,7 @@ def lines(events):
 
 @pytest.mark.parametrize(
     "teacher", ["alp-gmm", "alp-gmm+", "covar-gmm", "riac", "random", "oracle", "adr", "plr",
-                "setter-solver"]
+                "setter-solver", "spdl"]
 )
 def test_replay_rebuilds_the_live_teacher_exactly(teacher):
     live = Curriculum(config(teacher, **SMALL.get(teacher, {})))
@@ -79,7 +80,7 @@ def test_replay_rebuilds_the_live_teacher_exactly(teacher):
     assert [rebuilt.teacher.sample_task().tolist() for _ in range(20)] == [
         live.teacher.sample_task().tolist() for _ in range(20)
     ]
-    if teacher in ("alp-gmm", "setter-solver"):
+    if teacher in ("alp-gmm", "setter-solver", "spdl"):
         assert live.n_fits >= 3
     if teacher == "alp-gmm+":
         assert len(live.teacher.state_dict()["state"]["regions"]["leaves"]) > 1
@@ -273,7 +274,7 @@ def test_a_seedless_curriculum_records_the_entropy_it_drew():
 
 @pytest.mark.parametrize("teacher",
                          ["alp-gmm", "alp-gmm+", "covar-gmm", "riac", "oracle", "adr", "plr",
-                          "setter-solver"])
+                          "setter-solver", "spdl"])
 def test_the_created_event_writes_out_every_hyper_parameter(teacher):
     """A log records the defaults in effect, so a later change of a default cannot change
     how it replays; a log from before (only the given ones) still replays."""

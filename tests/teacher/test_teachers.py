@@ -36,6 +36,7 @@ FAST = {
                  "goid_lb": 0.0, "goid_ub": 0.9, "success_threshold": 0.0},
     "setter-solver": {"update_frequency": 40, "setter_hidden_size": 4, "judge_hidden_sizes": (8,),
                       "sample_batch": 8},
+    "spdl": {"update_frequency": 20, "update_offset": 40, "alpha_offset": 2},
 }
 ALL = sorted(TEACHERS)
 
@@ -139,8 +140,8 @@ def test_described_state_is_json_and_names_its_shape(name):
     drive(t, ToyStudent(random_state=0), 200)
     state = json.loads(json.dumps(t.describe_state()))
     assert state["updates"] == 200 and state["sampled"] == 200
-    expected = {"riac": "regions", "oracle": "window", "adr": "box",
-                "plr": "levels"}.get(name, "counts")
+    expected = {"riac": "regions", "oracle": "window", "adr": "box", "plr": "levels",
+                "spdl": "gaussian"}.get(name, "counts")
     assert state["kind"] == expected
     if expected == "regions":
         assert len(state["regions"]) > 1  # 200 pairs split a 30-pair region

@@ -35,6 +35,7 @@ FAST = {
                  "generator_layers": (8,), "discriminator_layers": (8,), "batch_size": 8},
     "setter-solver": {"update_frequency": 20, "setter_hidden_size": 4, "judge_hidden_sizes": (8,),
                       "sample_batch": 8},
+    "spdl": {"update_frequency": 20, "update_offset": 20, "alpha_offset": 1},
 }
 BIG = sys.float_info.max
 

@@ -178,6 +178,12 @@
     } else if (st.kind === "box" && !one) {
       C.rect(f, st.low[ix], st.low[iy], st.high[ix], st.high[iy], "rgba(86,180,233,0.15)",
         "#56b4e9");
+    } else if (st.kind === "gaussian" && !one) {
+      const tc = st.target_cov, c = st.cov;
+      C.ellipse(f, st.target_mean[ix], st.target_mean[iy], tc[ix][ix], tc[ix][iy], tc[iy][iy],
+        2, "rgba(160,160,160,0.08)", "#a0a0a0");
+      C.ellipse(f, st.mean[ix], st.mean[iy], c[ix][ix], c[ix][iy], c[iy][iy], 2,
+        "rgba(0,114,178,0.2)", "#0072b2");
     }
     if (st.kind === "levels" && !one && st.levels.length) {  // under the tasks, by score
       const top = Math.max(1e-12, ...st.levels.map((l) => l.score));
@@ -214,6 +220,10 @@
       stateText = `PLR's level buffer: ${st.size} of ${st.capacity} levels, ${st.replays} ` +
         `replays; the ${st.levels.length} highest-scored drawn as large dots coloured by ` +
         "score. Source: " + ov.sources.declared + ".";
+    } else if (st.kind === "gaussian") {
+      stateText = `SPDL's Gaussian after update ${st.fit_index} (blue) and its target (grey), ` +
+        "2-sd ellipses" + (st.fit.status ? ` — last update: ${st.fit.status}` : "") +
+        ". Source: " + ov.sources.declared + ".";
     } else {
       stateText = `Teacher ${ov.teacher} declares no state to draw ` +
         `(${st.updates} updates, ${st.sampled} tasks sampled).`;
