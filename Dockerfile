@@ -2,7 +2,7 @@
 # `student` (SB3 worker with CPU PyTorch and the Box2D environments).
 #   docker build --target server -t curriculum-teacher/server .
 #   docker build --target server --build-arg EXTRAS=neural -t curriculum-teacher/server .
-#       (the server with CPU PyTorch for the neural teachers: goal-gan)
+#       (the server with CPU PyTorch for the neural teachers: goal-gan, setter-solver)
 #   docker build --target student -t curriculum-teacher/student .
 ARG BASE=python:3.11-slim
 
