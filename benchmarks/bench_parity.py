@@ -45,6 +45,7 @@ import numpy as np
 
 from benchmarks._parity_stats import compare_table, step_table
 from benchmarks._results import write_section
+from benchmarks._toy_run import timed_run
 from benchmarks.bench_teachers import VARIANTS
 from teacher import ToyStudent, make_teacher
 
@@ -108,35 +109,16 @@ def run_one(job: Job) -> dict[str, Any]:
     arm, variant, seed, episodes, ref_path = job
     student = ToyStudent(random_state=seed, **VARIANTS[variant])
     d = student.space.dim
-    clock = time.process_time
-    cpu = 0.0
-    scores = []
     if arm == "reference":
         alp_gmm = load_reference(ref_path)
         _BOX_SEED[0] = seed
         teacher = alp_gmm.ALPGMM([0.0] * d, [1.0] * d, seed=seed)  # paper defaults
-        for ep in range(1, episodes + 1):
-            t0 = clock()
-            task = teacher.sample_task()
-            t1 = clock()
-            reward = student.episode(task)
-            t2 = clock()
-            teacher.update(np.array(task), reward)
-            cpu += (t1 - t0) + (clock() - t2)
-            if ep % 1000 == 0:
-                scores.append(student.score())
+        scores, cpu = timed_run(student, teacher.sample_task,
+                                lambda task, reward: teacher.update(np.array(task), reward),
+                                episodes)
     else:
         ours = make_teacher("alp-gmm", student.space, random_state=seed, **OURS_PARAMS[arm])
-        for ep in range(1, episodes + 1):
-            t0 = clock()
-            task = ours.sample_task()
-            t1 = clock()
-            reward = student.episode(task)
-            t2 = clock()
-            ours.update(task, reward)
-            cpu += (t1 - t0) + (clock() - t2)
-            if ep % 1000 == 0:
-                scores.append(student.score())
+        scores, cpu = timed_run(student, ours.sample_task, ours.update, episodes)
     return {"arm": arm, "variant": variant, "seed": seed, "scores": scores, "cpu": cpu,
             "episodes": episodes}
 

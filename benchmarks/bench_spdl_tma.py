@@ -46,6 +46,7 @@ import numpy as np
 
 from benchmarks._parity_stats import compare_table
 from benchmarks._results import write_section
+from benchmarks._toy_run import timed_run
 from benchmarks.bench_teachers import VARIANTS
 from teacher import ToyStudent, make_teacher
 
@@ -95,40 +96,25 @@ def run_one(job: Job) -> dict[str, Any]:
     arm, variant, seed, episodes, ref_path = job
     student = ToyStudent(random_state=seed, **VARIANTS[variant])
     d = student.space.dim
-    clock = time.process_time
-    cpu, scores, notes = 0.0, [], ""
+    notes = ""
     if arm == "reference":
         teacher = _reference_teacher(ref_path, d, seed)
+
+        def update(task: Any, reward: float) -> None:
+            teacher.record_initial_state(task, np.array([reward]))
+            teacher.step_update(None, None, reward, None, True)  # one step per episode
+            teacher.episodic_update(task, reward, False)
+
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):
-            for ep in range(1, episodes + 1):
-                t0 = clock()
-                task = teacher.sample_task()
-                t1 = clock()
-                reward = student.episode(np.asarray(task, dtype=np.float64))
-                t2 = clock()
-                teacher.record_initial_state(task, np.array([reward]))
-                teacher.step_update(None, None, reward, None, True)  # one step per episode
-                teacher.episodic_update(task, reward, False)
-                cpu += (t1 - t0) + (clock() - t2)
-                if ep % 1000 == 0:
-                    scores.append(student.score())
+            scores, cpu = timed_run(student, teacher.sample_task, update, episodes)
         warnings = [line for line in printed.getvalue().splitlines() if line.strip()]
         notes = f"{len(warnings)} printed warnings" if warnings else ""
     else:
         ours = make_teacher("spdl", student.space, random_state=seed,
                             update_frequency=UPDATE_FREQUENCY, update_offset=UPDATE_OFFSET,
                             max_kl=MAX_KL, alpha_offset=ALPHA_OFFSET, zeta=ZETA)
-        for ep in range(1, episodes + 1):
-            t0 = clock()
-            task = ours.sample_task()
-            t1 = clock()
-            reward = student.episode(task)
-            t2 = clock()
-            ours.update(task, reward)
-            cpu += (t1 - t0) + (clock() - t2)
-            if ep % 1000 == 0:
-                scores.append(student.score())
+        scores, cpu = timed_run(student, ours.sample_task, ours.update, episodes)
     return {"arm": arm, "variant": variant, "seed": seed, "scores": scores, "cpu": cpu,
             "episodes": episodes, "notes": notes}
 
