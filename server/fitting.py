@@ -145,10 +145,6 @@ class FitHost(Protocol):
     fits: FitState
 
 
-def installed_index(cur: Curriculum) -> int:
-    return cur.teacher.installed_fit_index
-
-
 class FitScheduler:
     """The one owner of the fit lifecycle: :meth:`schedule` starts the teacher's due fit
     in the worker processes unless one is being computed (due windows never started
@@ -184,7 +180,7 @@ class FitScheduler:
         """Install the ready fit, if newer than the installed one: its ``fit`` event."""
         state = live.fits
         fit, state.ready = state.ready, None
-        if fit is None or fit.fit_index <= installed_index(live.cur):
+        if fit is None or fit.fit_index <= live.cur.teacher.installed_fit_index:
             return []
         return [live.cur.install_fit(fit)]
 
@@ -194,7 +190,7 @@ class FitScheduler:
         state.generation += 1
         state.ready = None
         state.future = None
-        state.submitted = installed_index(live.cur)
+        state.submitted = live.cur.teacher.installed_fit_index
         self.schedule(live)
 
     def cancel(self, live: FitHost) -> None:

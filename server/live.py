@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from server.fitting import FitState, installed_index
+from server.fitting import FitState
 from teacher import Curriculum, CurriculumConfig
 
 __all__ = ["LiveCurriculum"]
@@ -40,7 +40,7 @@ class LiveCurriculum:
 
     @property
     def installed_fit_index(self) -> int:
-        return installed_index(self.cur)
+        return self.cur.teacher.installed_fit_index
 
     @property
     def fits_behind(self) -> int:

@@ -12,7 +12,7 @@ import numpy as np
 
 from teacher import _arrays, _versions
 from teacher import _params as P
-from teacher._fit import AnyFit, FitJob, FitRequest, FitResult, derive_seed, run_fit
+from teacher._fit import AnyFit, ArrayFit, FitJob, FitRequest, FitResult, derive_seed, run_fit
 from teacher.errors import InvalidParameterError, InvalidReturnError, StateMismatchError
 from teacher.space import TaskSpace
 
@@ -276,6 +276,21 @@ class Teacher(ABC):
 
     def install_fit(self, result: AnyFit) -> None:
         raise StateMismatchError(f"teacher {self.name!r} does not fit")
+
+    def _next_array_fit(self, result: AnyFit) -> ArrayFit:
+        """``result`` if it can be this teacher's next fit: an :class:`ArrayFit` of kind
+        ``self.name`` newer than the installed fit; else StateMismatchError (for the
+        ``install_fit`` of a teacher whose fits are not mixtures)."""
+        if not isinstance(result, ArrayFit) or result.kind != self.name:
+            got = result.kind if isinstance(result, ArrayFit) else type(result).__name__
+            raise StateMismatchError(
+                f"fit must be an ArrayFit of kind {self.name!r}, got {got!r}")
+        last = self.installed_fit_index
+        if result.fit_index <= last:
+            raise StateMismatchError(
+                f"fit_index must be greater than the installed fit's ({last}), "
+                f"got {result.fit_index}")
+        return result
 
     @property
     def fits_installed_(self) -> int:

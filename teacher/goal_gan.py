@@ -243,13 +243,7 @@ class GoalGAN(Teacher):
 
     def install_fit(self, result: AnyFit) -> None:
         """Install GAN weights (just trained, or read back from a log)."""
-        if not isinstance(result, ArrayFit) or result.kind != KIND:
-            got = getattr(result, "kind", type(result).__name__)
-            raise StateMismatchError(f"fit must be an ArrayFit of kind {KIND!r}, got {got!r}")
-        last = self.installed_fit_index
-        if result.fit_index <= last:
-            raise StateMismatchError(f"fit_index must be greater than the installed fit's "
-                                     f"({last}), got {result.fit_index}")
+        result = self._next_array_fit(result)
         expected = self._shape.array_shapes()
         if set(result.arrays) != set(expected):
             raise StateMismatchError(

@@ -242,13 +242,7 @@ class SetterSolver(Teacher):
     def install_fit(self, result: AnyFit) -> None:
         """Install a fit (just computed, or read from a log); StateMismatchError if it is
         not this teacher's, not newer than the installed one, or of other shapes."""
-        if not isinstance(result, ArrayFit) or result.kind != self.name:
-            got = result.kind if isinstance(result, ArrayFit) else type(result).__name__
-            raise StateMismatchError(f"fit must be a {self.name!r} ArrayFit, got {got!r}")
-        if result.fit_index <= self.installed_fit_index:
-            raise StateMismatchError(
-                f"fit_index must be greater than the installed fit's "
-                f"({self.installed_fit_index}), got {result.fit_index}")
+        result = self._next_array_fit(result)
         want = {**self._expected, **{f"{mv}.{k}": s for k, s in self._expected.items()
                                       for mv in ("m", "v")}}
         got_shapes = {k: tuple(a.shape) for k, a in result.arrays.items()}

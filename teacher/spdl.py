@@ -283,13 +283,7 @@ class SPDL(Teacher):
 
     def install_fit(self, result: AnyFit) -> None:
         """Install an SPDL update (just computed, or read back from a log)."""
-        if not isinstance(result, ArrayFit) or result.kind != self.name:
-            got = getattr(result, "kind", type(result).__name__)
-            raise StateMismatchError(f"fit must be an ArrayFit of kind 'spdl', got {got!r}")
-        if result.fit_index <= self.fit_index_:
-            raise StateMismatchError(
-                f"fit_index must be greater than the installed fit's ({self.fit_index_}), "
-                f"got {result.fit_index}")
+        result = self._next_array_fit(result)
         d = self.space.dim
         mean, cov = result.arrays.get("mean"), result.arrays.get("cov")
         if mean is None or cov is None or mean.shape != (d,) or cov.shape != (d, d):

@@ -126,7 +126,8 @@ def test_a_foreign_or_misshapen_fit_is_refused_and_changes_nothing():
     good = t.fit_
     wrong_kind = ArrayFit(kind="goal-gan", fit_index=5, seed=0, arrays=dict(good.arrays),
                           values=dict(good.values))
-    with pytest.raises(StateMismatchError, match="'setter-solver' ArrayFit, got 'goal-gan'"):
+    with pytest.raises(StateMismatchError,
+                       match="ArrayFit of kind 'setter-solver', got 'goal-gan'"):
         t.install_fit(wrong_kind)
     arrays = dict(good.arrays)
     arrays["setter.0.0.s.in.weight"] = np.zeros((3, 3))
