@@ -9,20 +9,27 @@ local runs persist the events this class returns.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from teacher import _snapshot
 from teacher._fit import AnyFit, run_fit
+from teacher._inputs import (
+    EvaluationIn,
+    ReportOutcome,
+    ResultIn,
+    ScoreIn,
+    check_evaluations,
+    check_results,
+    check_scores,
+)
 from teacher._requests import RequestMemory
 from teacher._scores import ScoreMemory
-from teacher.base import Teacher, check_return
+from teacher.base import Teacher
 from teacher.errors import (
     ReplayDivergedError,
     RequestConflictError,
-    ResultConflictError,
     TeacherError,
-    UnknownTaskIdError,
 )
 from teacher.events import (
     CreatedEvent,
@@ -39,44 +46,6 @@ from teacher.events import (
 from teacher.leases import EvaluationKey, evaluation_key, overdue_tasks
 
 __all__ = ["Curriculum", "ResultIn", "ScoreIn", "EvaluationIn", "ReportOutcome", "replay"]
-
-
-@dataclass(frozen=True)
-class ResultIn:
-    """A reported training episode; ``score`` is the student's per-episode score (e.g.
-    PLR's positive value loss), if it has one when it reports."""
-
-    task_id: str
-    episode_return: float
-    length: int | None = None
-    worker: str | None = None
-    score: float | None = None
-
-
-@dataclass(frozen=True)
-class ScoreIn:
-    """A score for the already reported result of ``task_id`` (see teacher._scores)."""
-
-    task_id: str
-    score: float
-
-
-@dataclass(frozen=True)
-class EvaluationIn:
-    """A reported test episode; params is {name: value} or an array in canonical order."""
-
-    params: Any
-    episode_return: float
-    test_set: str | None = None
-    step: int | None = None
-    worker: str | None = None
-
-
-@dataclass(frozen=True)
-class ReportOutcome:
-    events: list[Event]
-    accepted: int
-    duplicates: int
 
 
 class Curriculum:
@@ -188,35 +157,7 @@ class Curriculum:
         """Validate a batch as a whole without changing anything. Returns, per item,
         whether it is a duplicate of an already accepted report. Raises on the first
         invalid item, naming its index."""
-        seen: dict[str, float] = {}
-        dup = []
-        for i, r in enumerate(results):
-            where = f"results[{i}]" if len(results) > 1 else "result"
-            ret = check_return(r.episode_return, f"{where}.return")
-            if r.score is not None:
-                check_return(r.score, f"{where}.score")
-            if r.length is not None and (
-                isinstance(r.length, bool) or not isinstance(r.length, int) or r.length < 0
-            ):
-                raise TeacherError(
-                    f"{where}.length must be a non-negative integer, got {r.length!r}"
-                )
-            prior = self.reported.get(r.task_id, seen.get(r.task_id))
-            if prior is not None:
-                if prior != ret:
-                    raise ResultConflictError(
-                        f"{where}.task_id {r.task_id!r} was already reported with return "
-                        f"{prior!r}, got {ret!r}"
-                    )
-                dup.append(True)
-                continue
-            if r.task_id not in self.pending and r.task_id not in self.expired:
-                raise UnknownTaskIdError(
-                    f"{where}.task_id {r.task_id!r} was never issued by this curriculum"
-                )
-            seen[r.task_id] = ret
-            dup.append(False)
-        return dup
+        return check_results(results, self.reported, self.pending, self.expired)
 
     def report(self, results: Sequence[ResultIn]) -> ReportOutcome:
         """Feed results to the teacher in order (all-or-nothing validation first)."""
@@ -250,40 +191,7 @@ class Curriculum:
     def check_scores(self, scores: Sequence[ScoreIn]) -> list[bool]:
         """Validate late scores as a whole; True marks a duplicate (the same score for
         the same task again), which changes nothing."""
-        seen: dict[str, float] = {}
-        dup = []
-        for i, sc in enumerate(scores):
-            where = f"scores[{i}]"  # a list even of one ("score.score" named nothing)
-            if not isinstance(sc.task_id, str):
-                raise TeacherError(f"{where}.task_id must be a string, got {sc.task_id!r}")
-            value = check_return(sc.score, f"{where}.score")
-            prior = self.scorable.score(sc.task_id)
-            prior = seen.get(sc.task_id) if prior is None else prior
-            if prior is not None:
-                if prior != value:
-                    raise ResultConflictError(
-                        f"{where}.task_id {sc.task_id!r} already has score {prior!r}, "
-                        f"got {value!r}"
-                    )
-                dup.append(True)
-                continue
-            if self.scorable.params(sc.task_id) is None:
-                if sc.task_id in self.reported:
-                    raise TeacherError(
-                        f"{where}.task_id {sc.task_id!r}: its result is older than the "
-                        f"newest {self.SCORABLE_RESULTS} results, which alone take a late score"
-                    )
-                if sc.task_id in self.pending or sc.task_id in self.expired:
-                    raise TeacherError(
-                        f"{where}.task_id {sc.task_id!r} has no result yet: report the "
-                        "result first (it may carry the score itself)"
-                    )
-                raise UnknownTaskIdError(
-                    f"{where}.task_id {sc.task_id!r} was never issued by this curriculum"
-                )
-            seen[sc.task_id] = value
-            dup.append(False)
-        return dup
+        return check_scores(scores, self.scorable, self.reported, self.pending, self.expired)
 
     def report_scores(self, scores: Sequence[ScoreIn]) -> ReportOutcome:
         """Feed late scores to the teacher in order (all-or-nothing validation first)."""
@@ -343,29 +251,7 @@ class Curriculum:
     # -- evaluations ----------------------------------------------------------------------
     def record_evaluations(self, evaluations: Sequence[EvaluationIn]) -> list[EvaluationEvent]:
         """Store test episodes (validated as a whole first); never fed to the teacher."""
-        parsed = []
-        batch: dict[EvaluationKey, float] = {}
-        for i, ev in enumerate(evaluations):
-            where = f"evaluations[{i}]"
-            params = self.teacher.space.to_dict(
-                self.teacher.space.validate(ev.params, field=f"{where}.params")
-            )
-            ret = check_return(ev.episode_return, f"{where}.return")
-            if ev.step is not None and (
-                isinstance(ev.step, bool) or not isinstance(ev.step, int) or ev.step < 0
-            ):
-                raise TeacherError(f"{where}.step must be a non-negative integer, got {ev.step!r}")
-            key = evaluation_key(ev.test_set, ev.step, ev.worker, params)
-            prior = None if key is None else self.evaluated.get(key, batch.get(key))
-            if prior is not None and prior != ret:
-                raise ResultConflictError(
-                    f"{where}: this evaluation (test set {ev.test_set!r}, step {ev.step}, "
-                    f"worker {ev.worker!r}) was already stored with return {prior!r}, got {ret!r}"
-                )
-            if prior is None:
-                if key is not None:
-                    batch[key] = ret
-                parsed.append((params, ret, ev))
+        parsed = check_evaluations(evaluations, self.teacher.space, self.evaluated)
         out = []
         thr = self.config.mastery_threshold
         for params, ret, ev in parsed:
