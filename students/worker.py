@@ -37,6 +37,7 @@ from teacher import (
     EvaluationIn,
     JsonlWriter,
     read_jsonl,
+    teacher_class,
 )
 
 __all__ = ["run_student", "StudentSummary", "paper_sac_kwargs"]
@@ -328,7 +329,8 @@ def _run(
             obs_transform=vec.normalize_obs if isinstance(vec, VecNormalize) else None,
         )
         callbacks.append(evaluator)
-    if cfg.algo == "ppo":  # PLR's score; SAC and TD3 have no advantages to send
+    # PLR's score, for a teacher that uses it; SAC and TD3 have no advantages to send.
+    if cfg.algo == "ppo" and teacher_class(cfg.teacher).uses_scores:
         callbacks.append(PositiveValueLossScores(backend.report_scores))
     if cfg.tensorboard:
         callbacks.append(CurriculumTracker(backend.status, setup.names))

@@ -138,6 +138,9 @@ class Teacher(ABC):
     params_version: ClassVar[int] = 1
     #: version N -> {hyper-parameter added in N+1: the value that reproduces version N}.
     param_migrations: ClassVar[dict[int, dict[str, Any]]] = {}
+    #: Whether per-episode scores (``observe(..., score=)``, ``observe_score``) change what
+    #: this teacher does; students skip computing and sending them for one that ignores them.
+    uses_scores: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

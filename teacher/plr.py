@@ -57,6 +57,7 @@ class PLR(Teacher):
     """
 
     name: ClassVar[str] = "plr"
+    uses_scores: ClassVar[bool] = True
     _checks: ClassVar[dict[str, P.Check]] = {
         "buffer_size": P.integer(1),
         "replay_prob": P.real(0.0, 1.0),
