@@ -12,6 +12,8 @@ Usage (from the repository root)::
 
     .venv/bin/python -m benchmarks.bench_goal_gan                 # costs only (~1 min)
     .venv/bin/python -m benchmarks.bench_goal_gan --toy --seeds 3 # + both sizes on `paper`
+    .venv/bin/python -m benchmarks.bench_goal_gan --labels --seeds 10 --variants paper
+        # what the default teacher sees on the toy student: labels, pool, fits per run
 """
 
 from __future__ import annotations
@@ -93,6 +95,51 @@ def toy_rows(seeds: list[int], episodes: int, workers: int) -> str:
                            "teacher CPU ms/episode"], rows)
 
 
+def _label_run(job: tuple[str, int, int]) -> dict[str, Any]:
+    """One default ``goal-gan`` run, exactly as ``bench_teachers`` runs it (same student,
+    teacher, seed and calls), counting what the teacher saw."""
+    from benchmarks.bench_teachers import VARIANTS, build_teacher
+    variant, seed, episodes = job
+    student = ToyStudent(random_state=seed, **VARIANTS[variant])
+    t = build_teacher("goal-gan", student.space, seed, variant)
+    first_positive = None
+    for ep in range(1, episodes + 1):
+        s = t.sample()
+        t.update(s.task, student.episode(s.task))
+        if first_positive is None and t.n_positive_:
+            first_positive = ep
+    batches = t.n_labelled_ // t.update_size
+    return {"variant": variant, "seed": seed, "score": student.score(),
+            "labelled": t.n_labelled_, "positive": t.n_positive_, "pool": len(t.pool_),
+            "fits": t.installed_fit_index, "batches": batches,
+            "dropped": batches - (t.installed_fit_index - 1), "first_positive": first_positive}
+
+
+def label_rows(variants: list[str], seeds: list[int], episodes: int, workers: int) -> str:
+    """Per variant (and per seed on ``paper``): labelled tasks, positive labels, pool size,
+    fits (the pretraining fit included) and batches dropped for want of a positive."""
+    import multiprocessing as mp
+
+    from benchmarks.bench_teachers import _init_worker
+    jobs = [(v, s, episodes) for v in variants for s in seeds]
+    with mp.get_context("fork").Pool(workers, initializer=_init_worker) as pool:
+        runs = pool.map(_label_run, jobs)
+    keys = ["score", "labelled", "positive", "pool", "fits", "dropped"]
+    rows = []
+    for v in variants:
+        rs = [r for r in runs if r["variant"] == v]
+        if v == "paper":
+            for r in rs:
+                rows.append([v, str(r["seed"]), *[f"{r[k]:g}" for k in keys],
+                             str(r["first_positive"])])
+        firsts = [r["first_positive"] for r in rs if r["first_positive"] is not None]
+        rows.append([v, "mean", *[f"{np.mean([r[k] for r in rs]):.1f}" for k in keys],
+                     f"{np.median(firsts):.0f} (median of {len(firsts)})" if firsts else "—"])
+    return markdown_table(
+        ["variant", "seed", f"% mastered at {episodes // 1000}k", "labelled tasks",
+         "positive", "pool", "fits", "batches dropped", "first positive (episode)"], rows)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--repeats", type=int, default=3)
@@ -100,8 +147,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--episodes", type=int, default=20_000)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--labels", action="store_true",
+                   help="only count labels, pool and fits of the default teacher per run")
+    p.add_argument("--variants", nargs="+", default=["paper"])
     args = p.parse_args(argv)
     start = time.time()
+    if args.labels:
+        print(label_rows(args.variants, list(range(args.seeds)), args.episodes, args.workers))
+        print(f"\nwall time {time.time() - start:.0f} s")
+        return
     print(cost_table(args.repeats))
     if args.toy:
         print()

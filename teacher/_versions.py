@@ -3,9 +3,11 @@
 Every teacher class has ``params_version`` (1 for the first release of its
 hyper-parameters) and ``param_migrations``: for each version N before today's, the
 hyper-parameters version N+1 added, each with the value that reproduces how version N
-behaved (usually "off"). Saved states and logged configurations record their version;
-loading one of version N applies the migrations N, N+1, ... in turn, so it continues
-exactly as it ran, while a new configuration always takes today's defaults.
+behaved (usually "off"), and any whose default N+1 changed, with version N's default
+(goal-gan 2: ``pretrain`` "initial", "subspace" before; version N's records name it
+anyway, being written in full). Saved states and logged configurations record their
+version; loading one of version N applies the migrations N, N+1, ... in turn, so it
+continues exactly as it ran, while a new configuration always takes today's defaults.
 
 Records written before versions existed carry none. Their version is inferred once,
 at load time, by :func:`infer_version`: such a record that names every hyper-parameter
@@ -24,7 +26,8 @@ from teacher.errors import StateMismatchError
 
 __all__ = ["check_table", "infer_version", "migrate", "names_of_version"]
 
-#: version N -> {hyper-parameter added in N+1: the value that reproduces version N}
+#: version N -> {hyper-parameter added (or default changed) in N+1: the value that
+#: reproduces version N}
 Migrations = Mapping[int, Mapping[str, Any]]
 
 

@@ -134,9 +134,11 @@ class Teacher(ABC):
     name: ClassVar[str] = ""
     _checks: ClassVar[dict[str, P.Check]] = {}
     #: The version of this teacher's hyper-parameters, recorded in saved states and logged
-    #: configurations; add 1 whenever a hyper-parameter is added (teacher/_versions.py).
+    #: configurations; add 1 whenever a hyper-parameter is added or a default changes
+    #: (teacher/_versions.py).
     params_version: ClassVar[int] = 1
-    #: version N -> {hyper-parameter added in N+1: the value that reproduces version N}.
+    #: version N -> {hyper-parameter added (or default changed) in N+1: the value that
+    #: reproduces version N}.
     param_migrations: ClassVar[dict[int, dict[str, Any]]] = {}
     #: Whether per-episode scores (``observe(..., score=)``, ``observe_score``) change what
     #: this teacher does; students skip computing and sending them for one that ignores them.

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from teacher import _arrays
+from teacher import _arrays, _initial
 from teacher import _params as P
 from teacher._fit import AnyFit, ArrayFit, FitJob, derive_seed
 from teacher._gan import KIND, GANFitJob, GANShape
@@ -25,7 +25,7 @@ from teacher.space import TaskSpace
 
 __all__ = ["GoalGAN"]
 
-PRETRAIN = ("subspace", "uniform", "none")
+PRETRAIN = ("initial", "subspace", "uniform", "none")
 
 
 def _layers(name: str, value: Any) -> None:
@@ -53,9 +53,12 @@ class GoalGAN(Teacher):
 
     Fits: when ``update_size`` tasks are labelled and at least one is positive, a GAN fit
     is due (a batch without positives is dropped, as in TeachMyAgent). The first fit is
-    due at once: fresh networks, pretrained (``pretrain``) on 1000 tasks from a Gaussian
-    at a random point with sd 10% of each range (``"subspace"``: TeachMyAgent without
-    expert knowledge), uniform tasks (``"uniform"``), or not at all (``"none"``).
+    due at once: fresh networks, pretrained (``pretrain``) on 1000 tasks, clipped to the
+    box, from the initial Gaussian (``"initial"``: ``initial_mean`` / ``initial_std``,
+    SPDL's names, units and defaults: the low corner, sd 10% of each range; TeachMyAgent
+    with expert knowledge), from a Gaussian at a random point with sd 10% of each range
+    (``"subspace"``: TeachMyAgent without it), uniform tasks (``"uniform"``), or not at
+    all (``"none"``).
 
     Parameters: see docs/teachers.md (goal-gan) for each default and its source.
     """
@@ -71,12 +74,18 @@ class GoalGAN(Teacher):
         "p_old": P.real(0.0, 1.0),
         "success_threshold": P.real(),
         "pretrain": P.one_of(list(PRETRAIN)),
+        **_initial.CHECKS,
         "pretrain_iterations": P.integer(0, 100_000),
         "gan_iterations": P.integer(1, 100_000),
         "generator_layers": _layers,
         "discriminator_layers": _layers,
         "batch_size": P.integer(1, 100_000),
         "learning_rate": P.real(0.0, 1.0, open_low=True),
+    }
+    params_version: ClassVar[int] = 2
+    param_migrations: ClassVar[dict[int, dict[str, Any]]] = {
+        # 2: pretraining on the initial Gaussian, the new default (a random subspace before)
+        1: {"pretrain": "subspace", "initial_mean": None, "initial_std": None},
     }
 
     def __init__(
@@ -91,7 +100,9 @@ class GoalGAN(Teacher):
         goid_ub: float = 0.75,
         p_old: float = 0.1,
         success_threshold: float = 0.76,
-        pretrain: str = "subspace",
+        pretrain: str = "initial",
+        initial_mean: tuple[float, ...] | None = None,
+        initial_std: tuple[float, ...] | None = None,
         pretrain_iterations: int = 500,
         gan_iterations: int = 250,
         generator_layers: tuple[int, ...] = (64, 64),
@@ -110,6 +121,8 @@ class GoalGAN(Teacher):
         self.p_old = p_old
         self.success_threshold = success_threshold
         self.pretrain = pretrain
+        self.initial_mean = initial_mean
+        self.initial_std = initial_std
         self.pretrain_iterations = pretrain_iterations
         self.gan_iterations = gan_iterations
         self.generator_layers = generator_layers
@@ -140,6 +153,8 @@ class GoalGAN(Teacher):
         if self.goid_lb > self.goid_ub:
             raise InvalidParameterError(
                 f"goid_lb must be <= goid_ub, got {self.goid_lb!r} > {self.goid_ub!r}")
+        _initial.check_lengths(self.space, {"initial_mean": self.initial_mean,
+                                            "initial_std": self.initial_std})
 
     # -- sampling --------------------------------------------------------------------------
     def _sample(self) -> tuple[np.ndarray, str]:
@@ -228,6 +243,10 @@ class GoalGAN(Teacher):
         d = self.space.dim
         if self.pretrain == "uniform":
             x = rng.uniform(-0.5, 0.5, size=(1000, d))
+        elif self.pretrain == "initial":  # normalised like the GAN's tasks, then clipped
+            mean, std = _initial.gaussian(self.space, self.initial_mean, self.initial_std)
+            z = rng.standard_normal((1000, d))
+            x = np.clip((mean - self._centre + std * z) / self._width, -0.5, 0.5)
         else:
             mean = rng.uniform(-0.5, 0.5, size=d)
             x = np.clip(mean + 0.1 * rng.standard_normal((1000, d)), -0.5, 0.5)

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from teacher import _arrays, _finite
+from teacher import _arrays, _finite, _initial
 from teacher import _params as P
 from teacher._fit import AnyFit, ArrayFit, derive_seed
 from teacher._spdl_math import Gaussian, alpha_for, kl, optimise
@@ -19,21 +19,6 @@ from teacher.errors import InvalidParameterError, StateMismatchError
 from teacher.space import TaskSpace
 
 __all__ = ["SPDL", "SPDLFitJob"]
-
-
-def _vector(name: str, value: Any) -> None:
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"{name} must be a list of numbers, got {value!r}") from None
-    if arr.ndim != 1 or not np.isfinite(arr).all():
-        raise InvalidParameterError(f"{name} must be a list of finite numbers, got {value!r}")
-
-
-def _positive_vector(name: str, value: Any) -> None:
-    _vector(name, value)
-    if not (np.asarray(value, dtype=np.float64) > 0).all():
-        raise InvalidParameterError(f"{name} must be a list of positive numbers, got {value!r}")
 
 
 def _readonly(a: Any) -> np.ndarray:
@@ -161,10 +146,9 @@ class SPDL(Teacher):
         "std_lower_bound": P.optional(P.real(0.0, open_low=True)),
         "kl_threshold": P.optional(P.real(0.0)),
         "max_context_buffer_size": P.integer(1),
-        "initial_mean": P.optional(_vector),
-        "initial_std": P.optional(_positive_vector),
-        "target_mean": P.optional(_vector),
-        "target_std": P.optional(_positive_vector),
+        **_initial.CHECKS,
+        "target_mean": P.optional(_initial.vector),
+        "target_std": P.optional(_initial.positive_vector),
     }
 
     def __init__(
@@ -203,8 +187,7 @@ class SPDL(Teacher):
         self._target_mean = _readonly(space.low + w / 2 if target_mean is None else target_mean)
         tstd = w / 4 if target_std is None else np.asarray(target_std, dtype=np.float64)
         self._target_cov = _readonly(np.diag(tstd**2))
-        mean = space.low if initial_mean is None else np.asarray(initial_mean, dtype=np.float64)
-        istd = w / 10 if initial_std is None else np.asarray(initial_std, dtype=np.float64)
+        mean, istd = _initial.gaussian(space, initial_mean, initial_std)
         self._set_distribution(mean, np.diag(istd**2))
         self.fit_index_ = 0
         self.fits_due_ = 0
@@ -214,12 +197,9 @@ class SPDL(Teacher):
         self._rewards: list[float] = []
 
     def _check_consistency(self) -> None:
-        for name in ("initial_mean", "initial_std", "target_mean", "target_std"):
-            v = getattr(self, name)
-            if v is not None and len(v) != self.space.dim:
-                raise InvalidParameterError(
-                    f"{name} must have {self.space.dim} values ({self.space.describe()}), "
-                    f"got {len(v)}")
+        _initial.check_lengths(self.space, {
+            name: getattr(self, name)
+            for name in ("initial_mean", "initial_std", "target_mean", "target_std")})
         if (self.std_lower_bound is None) != (self.kl_threshold is None):
             raise InvalidParameterError(
                 "std_lower_bound and kl_threshold must be given together, got "

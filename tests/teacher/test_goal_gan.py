@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
 
@@ -143,7 +144,53 @@ def test_the_generator_learns_where_the_positive_tasks_are():
     assert (x0 < 0.4).mean() > 0.7
 
 
+BOX = TaskSpace({"x0": (0.0, 2.0), "x1": (-1.0, 1.0)})
+
+
+def _pretrain_tasks(seed: int = 7, **params) -> np.ndarray:
+    """The first fit's 1000 pretraining tasks, in the space's units."""
+    x = make_teacher("goal-gan", BOX, random_state=seed, **TINY, **params).pending_fit
+    return (BOX.low + BOX.high) / 2 + x.pretrain_tasks * (BOX.high - BOX.low)
+
+
+def test_initial_pretraining_draws_from_the_initial_gaussian_clipped_to_the_box():
+    given = _pretrain_tasks(initial_mean=(0.5, 0.0), initial_std=(0.1, 0.3))
+    np.testing.assert_allclose(given.mean(axis=0), [0.5, 0.0], atol=0.03)
+    np.testing.assert_allclose(given.std(axis=0), [0.1, 0.3], rtol=0.1)
+    # the default, like SPDL's initial distribution: the low corner, sd 10% of each range;
+    # half of each coordinate falls outside the box and is clipped onto its edge
+    default = _pretrain_tasks()
+    assert make_teacher("goal-gan", BOX, **TINY).pretrain == "initial"
+    assert (default >= BOX.low).all() and (default <= BOX.low + 5 * 0.2).all()
+    at_corner = (default == BOX.low).mean(axis=0)
+    assert ((at_corner > 0.4) & (at_corner < 0.6)).all()
+    # seeded: the same seed draws the same tasks, another seed others
+    assert np.array_equal(default, _pretrain_tasks())
+    assert not np.array_equal(default, _pretrain_tasks(seed=8))
+    # the other modes draw exactly what they drew before 'initial' existed
+    digests = {mode: hashlib.sha256(_pretrain_tasks(pretrain=mode).tobytes()).hexdigest()[:16]
+               for mode in ("subspace", "uniform")}
+    assert digests == {"subspace": "8e58e98d4d4782cb", "uniform": "d20e17a39b637095"}
+
+
+def test_a_version_1_state_keeps_subspace_pretraining():
+    """Before params_version 2 the default was 'subspace': a saved state of version 1
+    (here without the pretrain field, as if it had relied on the default) resumes so."""
+    old = make_teacher("goal-gan", BOX, random_state=7, pretrain="subspace", **TINY)
+    state = json.loads(json.dumps(old.state_dict()))
+    assert state["params_version"] == 2
+    state["params_version"] = 1
+    for name in ("pretrain", "initial_mean", "initial_std"):
+        del state["params"][name]
+    restored = make_teacher("goal-gan", BOX)
+    restored.load_state_dict(state)
+    assert restored.pretrain == "subspace"
+    assert np.array_equal(restored.pending_fit.pretrain_tasks, old.pending_fit.pretrain_tasks)
+
+
 def _config(**params) -> CurriculumConfig:
+    # the initial Gaussian given as lists, as a client sends it over HTTP
+    params = {"initial_mean": [0.2, 0.1], "initial_std": [0.1, 0.2], **params}
     return CurriculumConfig(name="gg", teacher="goal-gan", space=SPACE, seed=4,
                             teacher_params={"update_size": 8, **TINY, **params},
                             reward_bounds=(0.0, 1.0))
@@ -174,7 +221,13 @@ def test_replay_from_the_log_rebuilds_the_teacher_exactly(fit_mode):
     ({"goid_lb": 0.8, "goid_ub": 0.2}, "goid_lb must be <= goid_ub, got 0.8 > 0.2"),
     ({"generator_layers": (0,)}, r"generator_layers must be a list of 1 to 4 layer sizes"),
     ({"discriminator_layers": "64"}, "discriminator_layers must be a list"),
-    ({"pretrain": "gaussian"}, r"pretrain must be one of \['subspace', 'uniform', 'none'\]"),
+    ({"pretrain": "gaussian"},
+     r"pretrain must be one of \['initial', 'subspace', 'uniform', 'none'\], got 'gaussian'"),
+    ({"initial_mean": (0.1,)}, r"initial_mean must have 2 values \(x0, x1\), got 1"),
+    ({"initial_mean": ("a", 0.1)}, r"initial_mean must be a list of numbers, got \('a', 0.1\)"),
+    ({"initial_std": (0.1, float("nan"))}, "initial_std must be a list of finite numbers"),
+    ({"initial_std": (0.1, 0.0)},
+     r"initial_std must be a list of positive numbers, got \(0.1, 0.0\)"),
     ({"p_old": 1.5}, r"p_old must be a finite number in \[0.0, 1.0\], got 1.5"),
     ({"n_rollouts": 0}, "n_rollouts must be an integer in"),
     ({"learning_rate": 0.0}, r"learning_rate must be a finite number in \(0.0"),
