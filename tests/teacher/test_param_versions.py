@@ -32,6 +32,7 @@ def _config(name: str, params: dict, **kw) -> CurriculumConfig:
     ("alp-gmm+", "region_ratio", 0.5),
     ("alp-gmm+", "region_veto", 0.5),
     ("setter-solver", "fit_float32", True),
+    ("setter-solver", "setter_blocks", 1),
 ])
 def test_a_new_configuration_always_takes_todays_defaults(name, missing, default):
     """Naming every hyper-parameter but one never makes a new configuration look old
@@ -61,7 +62,7 @@ TABLE = {
         3: {"region_ratio": 0.0},
         4: {},
     },
-    "setter-solver": {1: {"fit_float32": False}, 2: {}},
+    "setter-solver": {1: {"fit_float32": False, "setter_blocks": 3}, 2: {}},
 }
 
 
