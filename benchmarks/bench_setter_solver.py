@@ -32,9 +32,9 @@ from teacher.events import FitEvent, event_to_json
 
 #: (label, hyper-parameters): ours (the defaults) and TeachMyAgent's network sizes.
 CONFIGS: list[tuple[str, dict[str, Any]]] = [
-    ("ours (defaults: hidden 32, 1 highway layer, judge 64-64)", {}),
-    ("TeachMyAgent's sizes (hidden 128, 3 highway layers, judge 64-64)",
-     {"setter_hidden_size": 128, "setter_layers_per_block": 3}),
+    ("ours (defaults: hidden 32, 1 block, 1 highway layer, judge 64-64)", {}),
+    ("TeachMyAgent's sizes (hidden 128, 3 blocks, 3 highway layers, judge 64-64)",
+     {"setter_hidden_size": 128, "setter_blocks": 3, "setter_layers_per_block": 3}),
 ]
 
 #: (label, hyper-parameters): the default and smaller networks that cut the log.
