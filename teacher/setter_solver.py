@@ -60,7 +60,8 @@ def _judge_sizes(name: str, value: Any) -> None:
 class SetterSolverFit:
     """One Setter-Solver fit: the installed networks (None before the first fit: then they
     are initialised from ``seed``), the episodes since (goals (n, d) in [0, 1],
-    feasibility (n,) with NaN where unknown, success (n,) 0/1), and the hyper-parameters.
+    feasibility (n,) with NaN where unknown, success (n,) 0/1), and the hyper-parameters;
+    ``float32``: the result's arrays rounded to float32 values (``fit_float32``).
     ``run()`` is pure and single-threaded."""
 
     fit_index: int
