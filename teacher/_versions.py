@@ -2,11 +2,10 @@
 
 Every teacher class has ``params_version`` (1 for the first release of its
 hyper-parameters) and ``param_migrations``: for each version N before today's, the
-hyper-parameters version N+1 added, or whose default it changed, each with the value
-that reproduces how version N behaved (usually "off"; for a changed default, the old
-one; a name appears in one version only). Saved states and logged configurations record
-their version; loading one of version N applies the migrations N, N+1, ... in turn, so it
-continues exactly as it ran, while a new configuration always takes today's defaults.
+hyper-parameters version N+1 added, each with the value that reproduces how version N
+behaved (usually "off"). Saved states and logged configurations record their version;
+loading one of version N applies the migrations N, N+1, ... in turn, so it continues
+exactly as it ran, while a new configuration always takes today's defaults.
 
 Records written before versions existed carry none. Their version is inferred once,
 at load time, by :func:`infer_version`: such a record that names every hyper-parameter
