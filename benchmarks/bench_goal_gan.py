@@ -3,7 +3,8 @@ networks and TeachMyAgent's sizes; optionally both on the paper toy student.
 
 Fits run inline and single-threaded (teacher._nn.seeded), timed with process time. A fit
 event carries every array of the fit (generator, discriminator and their RMSProp mean
-squares, float64 base64): its size depends on the network sizes only. Fits come at most
+squares; float32 values, so base64 float32 since event schema 5, half the float64 bytes
+of earlier logs): its size depends on the network sizes only. Fits come at most
 once per ``update_size`` labelled tasks (each ``n_rollouts`` episodes), and only for
 batches with a positive label, so the log grows by at most 10^5 / (update_size x
 n_rollouts) fit events per 10^5 episodes; the observed count comes from the toy runs.

@@ -3,12 +3,16 @@ network sizes and TeachMyAgent's.
 
 On the paper toy student, fits inline and single-threaded (as ``bench_teachers`` runs
 them): the process time of each fit (``run_fit``), of sampling and observing, and the
-size of each fit's ``fit`` event as the event log stores it (JSON, float64 base64); the
-log growth per 10^5 episodes follows from the update frequency.
+size of each fit's ``fit`` event as the event log stores it (JSON, base64 float32 for
+the networks' float32 values: ``teacher._arrays``); the log growth per 10^5 episodes
+follows from the update frequency. ``--candidates`` instead runs the default and smaller
+network sizes (:data:`CANDIDATES`) on the paper toy student over several seeds, with each
+one's fit-event size, to choose the default for the log budget.
 
 Usage::
 
     .venv/bin/python -m benchmarks.bench_setter_solver --episodes 3000
+    .venv/bin/python -m benchmarks.bench_setter_solver --candidates 10   # 10 seeds, 20k
 """
 
 from __future__ import annotations
@@ -28,10 +32,61 @@ from teacher.events import FitEvent, event_to_json
 
 #: (label, hyper-parameters): ours (the defaults) and TeachMyAgent's network sizes.
 CONFIGS: list[tuple[str, dict[str, Any]]] = [
-    ("ours (defaults: hidden 32, 1 highway layer, judge 64-64)", {}),
-    ("TeachMyAgent's sizes (hidden 128, 3 highway layers, judge 64-64)",
-     {"setter_hidden_size": 128, "setter_layers_per_block": 3}),
+    ("ours (defaults: hidden 32, 1 block, 1 highway layer, judge 64-64)", {}),
+    ("TeachMyAgent's sizes (hidden 128, 3 blocks, 3 highway layers, judge 64-64)",
+     {"setter_hidden_size": 128, "setter_blocks": 3, "setter_layers_per_block": 3}),
 ]
+
+#: (label, hyper-parameters): the default and smaller networks that cut the log.
+CANDIDATES: list[tuple[str, dict[str, Any]]] = [
+    ("hidden 32, 3 blocks", {"setter_hidden_size": 32, "setter_blocks": 3}),
+    ("hidden 32, 1 block", {"setter_hidden_size": 32, "setter_blocks": 1}),
+    ("hidden 16, 3 blocks", {"setter_hidden_size": 16, "setter_blocks": 3}),
+    ("hidden 16, 1 block", {"setter_hidden_size": 16, "setter_blocks": 1}),
+]
+
+
+def fit_event_bytes(params: dict[str, Any]) -> tuple[int, int]:
+    """(weights, bytes of one logged fit event) of setter-solver with ``params``: the size
+    depends on the network sizes only (one fit, paper toy student, seed 0)."""
+    student = ToyStudent(random_state=0)
+    teacher = make_teacher("setter-solver", student.space, random_state=0, **params)
+    while teacher.pending_fit is None:
+        task = teacher.sample_task()
+        teacher.observe(task, student.episode(task))
+    fit = run_fit(teacher.pending_fit)
+    n_weights = sum(a.size for k, a in fit.arrays.items()  # type: ignore[union-attr]
+                    if not k.startswith(("m.", "v.")))
+    event = FitEvent(1, "2026-01-01T00:00:00Z", 1, fit)
+    return n_weights, len(json.dumps(event_to_json(event)))
+
+
+def candidates(seeds: int, episodes: int = 20_000) -> None:
+    """Every candidate on the paper toy student, seeds 0..seeds-1, 2 worker processes."""
+    from benchmarks.bench_teachers import run_grid
+
+    import_torch("setter-solver")
+    configs = [(label, "setter-solver", params) for label, params in CANDIDATES]
+    results = run_grid(configs, ["paper"], list(range(seeds)), episodes)
+    rows = []
+    for label, params in CANDIDATES:
+        n_weights, nbytes = fit_event_bytes(params)
+        mine = sorted((r for r in results if r.teacher == label), key=lambda r: r.seed)
+        cells = []
+        for ep in (5_000, 10_000, episodes):
+            a = np.array([r.score_at(ep) for r in mine])
+            cells.append(f"{a.mean():.1f} ± {a.std(ddof=1) if len(a) > 1 else 0.0:.1f}")
+        cpu = sum(r.cpu_s for r in mine) / sum(r.episodes for r in mine) * 1e3
+        freq = make_teacher("setter-solver", ToyStudent().space, **params).update_frequency  # type: ignore[attr-defined]
+        rows.append([label, f"{n_weights:,}", f"{nbytes / 1e3:,.0f} KB",
+                     f"{nbytes * 1e5 / freq / 1e6:,.0f} MB", *cells,
+                     ", ".join(f"{r.score_at(episodes):.0f}" for r in mine), f"{cpu:.2f}"])
+    print(markdown_table(
+        ["setter networks", "weights", "fit event", "log per 10^5 episodes", "5k", "10k",
+         f"{episodes // 1000}k", f"per seed at {episodes // 1000}k", "teacher CPU ms/episode"],
+        rows))
+    print(f"\n{seeds} seeds (0..{seeds - 1}), {episodes:,} episodes, paper toy student, fits "
+          f"inline; {machine()}.")
 
 
 def measure(params: dict[str, Any], episodes: int, seed: int = 0) -> list[object]:
@@ -93,7 +148,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--toy-seeds", type=int, default=0,
                    help="instead: TeachMyAgent's sizes on the paper toy student for this many "
                    "seeds (20,000 episodes, one process per seed)")
+    p.add_argument("--candidates", type=int, default=0, metavar="SEEDS",
+                   help="instead: the CANDIDATES network sizes on the paper toy student over "
+                   "this many seeds (20,000 episodes, 2 processes)")
     args = p.parse_args(argv)
+    if args.candidates:
+        candidates(args.candidates)
+        return
     if args.toy_seeds:
         params = CONFIGS[1][1]
         jobs = [(seed, params, 20_000) for seed in range(args.toy_seeds)]

@@ -1,4 +1,13 @@
-"""Compact, exact JSON encoding of float arrays (for large histories in state dicts)."""
+"""Compact, exact JSON encoding of float arrays (for large histories in state dicts and
+fitted weights in fit events).
+
+An array is written as base64 little-endian bytes under ``"f4"`` (float32) when every
+value survives a round trip through float32 bit for bit (the float64 bytes compared, so
+-0.0, subnormals and the like stay exact; infinities and NaN never take this path), else
+under ``"f8"`` (float64), as every release before event schema 5 wrote them. Neural
+networks' weights and optimiser moments are float32 values carried in float64: they take
+half the room. :func:`decode` reads both and always returns float64.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +17,29 @@ from typing import Any
 import numpy as np
 
 
+def _float32_exact(arr: np.ndarray) -> bool:
+    """Whether the float64 array ``arr`` is float32 values only (finite, bit-exact)."""
+    if arr.size == 0 or not np.isfinite(arr).all():
+        return False
+    with np.errstate(over="ignore"):
+        back = arr.astype("<f4").astype("<f8")
+    return back.tobytes() == arr.tobytes()
+
+
 def encode(a: np.ndarray) -> dict[str, Any]:
+    """``a`` as JSON: its shape and its values, float32 where lossless (module docstring)."""
     arr = np.ascontiguousarray(a, dtype="<f8")
+    if _float32_exact(arr):
+        return {"shape": list(arr.shape),
+                "f4": base64.b64encode(arr.astype("<f4").tobytes()).decode("ascii")}
     return {"shape": list(arr.shape), "f8": base64.b64encode(arr.tobytes()).decode("ascii")}
 
 
 def decode(d: dict[str, Any]) -> np.ndarray:
-    raw = base64.b64decode(d["f8"], validate=True)
-    return np.frombuffer(raw, dtype="<f8").reshape(d["shape"]).astype(np.float64)
+    """The float64 array :func:`encode` wrote (either payload key)."""
+    key, dtype = ("f4", "<f4") if "f4" in d else ("f8", "<f8")
+    raw = base64.b64decode(d[key], validate=True)
+    return np.frombuffer(raw, dtype=dtype).reshape(d["shape"]).astype(np.float64)
 
 
 class Growable:

@@ -21,7 +21,9 @@ carried one (absent otherwise): a retried request is answered with the same task
 Version 3 added ``expired``. Version 4 added the optional ``seed`` of a ``task`` (the
 environment seed that regenerates a level), the optional ``score`` of a ``result``, the
 ``score`` event, and the ``kind`` of a fit (absent: a Gaussian mixture); older logs have
-none of them and load unchanged.
+none of them and load unchanged. Version 5 writes a fit's arrays whose values are all
+float32 (networks' weights) as base64 float32 under ``"f4"``, half the bytes; other arrays
+keep base64 float64 under ``"f8"``, the only form older logs hold.
 :func:`teacher.curriculum.replay` rebuilds the teacher.
 """
 
@@ -62,7 +64,7 @@ __all__ = [
     "utc_now",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _v1_to_v2(d: dict[str, Any]) -> dict[str, Any]:
@@ -81,9 +83,15 @@ def _v3_to_v4(d: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
+def _v4_to_v5(d: dict[str, Any]) -> dict[str, Any]:
+    """Version 5 lets a fit's arrays carry float32 values as ``"f4"`` (``teacher._arrays``);
+    a version-4 event holds ``"f8"`` only, which version 5 reads unchanged."""
+    return d
+
+
 #: version -> the function turning an event object of that version into the next one.
 UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4,
+    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5,
 }
 
 

@@ -60,7 +60,8 @@ def _judge_sizes(name: str, value: Any) -> None:
 class SetterSolverFit:
     """One Setter-Solver fit: the installed networks (None before the first fit: then they
     are initialised from ``seed``), the episodes since (goals (n, d) in [0, 1],
-    feasibility (n,) with NaN where unknown, success (n,) 0/1), and the hyper-parameters.
+    feasibility (n,) with NaN where unknown, success (n,) 0/1), and the hyper-parameters;
+    ``float32``: the result's arrays rounded to float32 values (``fit_float32``).
     ``run()`` is pure and single-threaded."""
 
     fit_index: int
@@ -75,6 +76,7 @@ class SetterSolverFit:
     feasibility: np.ndarray
     success: np.ndarray
     previous: ArrayFit | None = None
+    float32: bool = False
 
     def run(self) -> ArrayFit:
         from teacher._setter_fit import train
@@ -97,9 +99,12 @@ class SetterSolverFit:
             learning_rate=self.learning_rate, noise_ub=self.noise_ub,
             steps=self.train_steps, seed=derive_seed(self.seed, 1),
         )
+        arrays = {**new_w, **new_m}
+        if self.float32:  # the next fit starts from these: logged as float32, exactly
+            arrays = {k: a.astype(np.float32).astype(np.float64) for k, a in arrays.items()}
         return ArrayFit(
             kind=SetterSolver.name, fit_index=self.fit_index, seed=self.seed,
-            arrays={**new_w, **new_m},
+            arrays=arrays,
             values={"episode": self.episode, "steps": done + self.train_steps,
                     "episodes_fitted": int(self.goals.shape[0]),
                     "successes": int(self.success.sum()), **losses},
@@ -118,7 +123,11 @@ class SetterSolver(Teacher):
         each), highway layers per network. judge_hidden_sizes: the judge's ReLU layers.
         setter_loss_noise_ub: succeeded goals get uniform noise in [0, this) in the
         validity loss (unit-box units). sample_batch: tasks drawn per forward pass of the
-        setter (a cost knob; it changes which tasks a seed gives).
+        setter (a cost knob; it changes which tasks a seed gives). fit_float32: round each
+        fit's weights and Adam moments to float32 when the fit ends (training inside a
+        fit stays float64), so that the fit event logs them as float32, half the bytes
+        (params_version 2; version 1 kept float64). params_version 2 also made one flow block
+        the default (3 before).
     """
 
     name: ClassVar[str] = "setter-solver"
@@ -133,6 +142,13 @@ class SetterSolver(Teacher):
         "judge_hidden_sizes": _judge_sizes,
         "setter_loss_noise_ub": P.real(0.0, 1.0),
         "sample_batch": P.integer(1, 4096),
+        "fit_float32": P.boolean,
+    }
+    params_version: ClassVar[int] = 2
+    param_migrations: ClassVar[dict[int, dict[str, Any]]] = {
+        # 2: fits rounded to float32 (float64 before) and one flow block (three before),
+        # for the log's size (benchmarks/RESULTS.md, "Setter-Solver on the toy student")
+        1: {"fit_float32": False, "setter_blocks": 3},
     }
 
     def __init__(
@@ -144,11 +160,12 @@ class SetterSolver(Teacher):
         learning_rate: float = 3e-4,
         train_steps: int = 1,
         setter_hidden_size: int = 32,
-        setter_blocks: int = 3,
+        setter_blocks: int = 1,
         setter_layers_per_block: int = 1,
         judge_hidden_sizes: tuple[int, ...] = (64, 64),
         setter_loss_noise_ub: float = 0.05,
         sample_batch: int = 32,
+        fit_float32: bool = True,
         random_state: int | None = None,
         reward_bounds: tuple[float, float] | None = None,
     ):
@@ -162,6 +179,7 @@ class SetterSolver(Teacher):
         self.judge_hidden_sizes = judge_hidden_sizes
         self.setter_loss_noise_ub = setter_loss_noise_ub
         self.sample_batch = sample_batch
+        self.fit_float32 = fit_float32
         super().__init__(space, random_state=random_state, reward_bounds=reward_bounds)
         if importlib.util.find_spec("torch") is None:
             import_torch(self.name)  # raises the TeacherError naming the extra
@@ -236,6 +254,7 @@ class SetterSolver(Teacher):
                 noise_ub=float(self.setter_loss_noise_ub), train_steps=self.train_steps,
                 goals=_readonly(rows[:, :d]), feasibility=_readonly(rows[:, d]),
                 success=_readonly(rows[:, d + 1]), previous=self.fit_,
+                float32=bool(self.fit_float32),
             )
         return self._job
 

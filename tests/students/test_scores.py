@@ -27,7 +27,7 @@ from students import (
 )
 from students.errors import InvalidConfigError
 from students.taskenv import TaskParamEnv
-from teacher import Curriculum, CurriculumConfig, JsonlWriter, TaskSpace, read_jsonl
+from teacher import SCHEMA_VERSION, Curriculum, CurriculumConfig, JsonlWriter, TaskSpace, read_jsonl
 
 SPACE = {"length": (0.3, 1.0)}
 
@@ -173,4 +173,4 @@ def test_ppo_sends_each_episodes_mean_positive_advantage(tmp_path: Path) -> None
     # every score follows its result, which went out without one
     seq_of_result = {e.task_id: e.seq for e in events if e.type == "result"}
     assert all(e.seq > seq_of_result[e.task_id] for e in events if e.type == "score")
-    assert json.loads(log.read_text().splitlines()[-1])["schema_version"] == 4
+    assert json.loads(log.read_text().splitlines()[-1])["schema_version"] == SCHEMA_VERSION

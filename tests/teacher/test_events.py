@@ -82,6 +82,10 @@ def test_replay_rebuilds_the_live_teacher_exactly(teacher):
     ]
     if teacher in ("alp-gmm", "setter-solver", "spdl"):
         assert live.n_fits >= 3
+    if teacher in ("setter-solver", "spdl"):  # float32 weights log as f4; spdl's float64 f8
+        fits = [line for line in lines(events) if '"type": "fit"' in line]
+        key = {"setter-solver": '"f4"', "spdl": '"f8"'}[teacher]
+        assert fits and all(key in f and ('"f4"' in f) != ('"f8"' in f) for f in fits)
     if teacher == "alp-gmm+":
         assert len(live.teacher.state_dict()["state"]["regions"]["leaves"]) > 1
     if teacher == "adr":
@@ -315,6 +319,28 @@ def test_a_log_written_out_before_a_hyper_parameter_existed_replays_as_it_ran():
     names = set(make_teacher("alp-gmm+", SPACE).get_params()) - {"random_state", "reward_bounds"}
     everything = {k: v for k, v in created["config"]["teacher_params"].items() if k in names}
     assert set(everything) == names - {"region_ratio"}
+
+
+def test_a_schema_4_setter_solver_log_with_f8_fits_replays_and_continues_as_it_ran():
+    """A log of schema 4 (params_version 1: float64 fits, logged "f8") loads, replays to
+    the live state and keeps fitting in float64, as that version did."""
+    live = Curriculum(config("setter-solver", **SMALL["setter-solver"], fit_float32=False))
+    events = run(live, 34)
+    old = [event_to_json(e) for e in events]
+    for d in old:
+        d["schema_version"] = 4
+    del old[0]["config"]["teacher_params"]["fit_float32"]
+    old[0]["config"]["params_version"] = 1
+    old_lines = [json.dumps(d) for d in old]
+    fits = [line for line in old_lines if '"type": "fit"' in line]
+    assert len(fits) >= 3 and all('"f8"' in f and '"f4"' not in f for f in fits)
+    rebuilt = Curriculum.from_events(read_jsonl(old_lines), fit_mode="sync")
+    assert rebuilt.teacher.get_params()["fit_float32"] is False
+    assert json.dumps(rebuilt.teacher.state_dict()) == json.dumps(live.teacher.state_dict())
+    run(live, 14, seed=1)
+    run(rebuilt, 14, seed=1)
+    assert rebuilt.teacher.installed_fit_index == live.teacher.installed_fit_index >= 7
+    assert json.dumps(rebuilt.teacher.state_dict()) == json.dumps(live.teacher.state_dict())
 
 
 def test_the_environment_labels_travel_in_the_created_event_and_old_logs_load():

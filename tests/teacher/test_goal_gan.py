@@ -211,6 +211,8 @@ def test_replay_from_the_log_rebuilds_the_teacher_exactly(fit_mode):
             events.append(live.install_fit(run_fit(live.teacher.pending_fit)))
     assert live.teacher.installed_fit_index >= 3
     lines = [json.dumps(event_to_json(e)) for e in events]
+    fits = [line for line in lines if '"type": "fit"' in line]  # float32 weights: f4 only
+    assert len(fits) >= 3 and all('"f4"' in f and '"f8"' not in f for f in fits)
     rebuilt = Curriculum.from_events(read_jsonl(lines))
     assert json.dumps(rebuilt.teacher.state_dict()) == json.dumps(live.teacher.state_dict())
     assert [rebuilt.teacher.sample().task.tolist() for _ in range(30)] == [

@@ -88,7 +88,7 @@ def test_replay_and_snapshots_rebuild_the_request_memory_exactly(cls: type[Curri
 
 
 def test_version_1_logs_and_states_still_load() -> None:
-    assert SCHEMA_VERSION == 4 and set(UPGRADES) == {1, 2, 3}
+    assert SCHEMA_VERSION == 5 and set(UPGRADES) == {1, 2, 3, 4}
     live = Curriculum(config())
     events = [live.created_event()]
     for _ in range(12):  # no request ids: what version 1 could hold

@@ -8,6 +8,7 @@ given, and fits (every 3 results) the mean of those scores, which shifts its tas
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -29,6 +30,7 @@ from teacher import (
     TaskSpace,
     TeacherError,
     UnknownTaskIdError,
+    _arrays,
     event_to_json,
     fit_from_json,
     make_teacher,
@@ -230,7 +232,7 @@ def test_version_3_events_and_states_load(keeper):
         d = event_to_json(e)
         assert "seed" not in d and "score" not in d and "kind" not in d.get("fit", {})
         v3.append(json.dumps({**d, "schema_version": 3}))
-    assert SCHEMA_VERSION == 4
+    assert SCHEMA_VERSION == 5
     assert Curriculum.from_events(read_jsonl(v3)).state_dict() == live.state_dict()
     state = live.state_dict()
     v3_state = {k: v for k, v in state.items() if k != "scorable"} | {
@@ -267,3 +269,26 @@ def test_array_fits_are_exact_and_refuse_what_cannot_be_installed():
         teacher.install_fit(fit)
     with pytest.raises(StateMismatchError, match="teacher 'random' does not fit"):
         make_teacher("random", SPACE).install_fit(fit)
+
+
+def test_float32_values_log_as_f4_and_every_other_array_as_f8_all_bit_exact():
+    """Arrays whose every value is a float32 (networks' weights) take the "f4" payload,
+    half the bytes; any other (a float64 mean, NaN, inf, a value float32 would round)
+    keeps "f8", which every earlier log holds and still reads."""
+    f32 = np.array([[0.1, -0.0, 3e38], [1e-45, -2.5, 0.0]], dtype=np.float32).astype(float)
+    cases = {"f4": [f32, np.arange(6.0), np.array([-0.0])],
+             "f8": [np.array([0.1, 0.5]), np.array([1.0, np.nan]), np.array([np.inf]),
+                    np.array([1e-320]), np.array([1e300]), np.empty((0, 2)),
+                    f32 + 1e-12]}
+    for key, arrays in cases.items():
+        for arr in arrays:
+            enc = _arrays.encode(arr)
+            assert set(enc) == {"shape", key}, arr
+            back = _arrays.decode(json.loads(json.dumps(enc)))
+            assert back.dtype == np.float64 and back.tobytes() == arr.tobytes()
+    assert len(_arrays.encode(f32)["f4"]) * 2 == len(_arrays.encode(f32 + 1e-12)["f8"])
+    old = {"shape": [2, 3], "f8": base64.b64encode(f32.astype("<f8").tobytes()).decode()}
+    assert _arrays.decode(old).tobytes() == f32.tobytes()  # what schema 4 wrote
+    with pytest.raises(StateMismatchError, match="malformed fit result"):
+        fit_from_json({"kind": "spdl", "fit_index": 1, "seed": 0,
+                       "arrays": {"m": {"shape": [3], "f4": "AAAAAA=="}}})
