@@ -116,13 +116,14 @@ def run_reference(cls: Any, seed: int, episodes: int) -> tuple[list[float], floa
     updates trained (it skips those whose batch has no goal of intermediate difficulty)."""
     log = io.StringIO()
     with contextlib.redirect_stdout(log):
-        scores, ms = _reference_loop(cls, seed, episodes)
+        scores, ms, weights = _reference_loop(cls, seed, episodes)
     trained = log.getvalue().count("Training GoalGAN")
     skipped = log.getvalue().count("skipping GoalGAN training")
-    return scores, ms, f"GAN trained {trained} times, skipped {skipped}"
+    return scores, ms, f"GAN trained {trained} times, skipped {skipped}; weights {weights}"
 
 
-def _reference_loop(cls: Any, seed: int, episodes: int) -> tuple[list[float], float]:
+def _reference_loop(cls: Any, seed: int, episodes: int
+                    ) -> tuple[list[float], float, dict[str, int]]:
     import tensorflow as tf  # the shimmed compat.v1
 
     tf.reset_default_graph()
@@ -134,6 +135,9 @@ def _reference_loop(cls: Any, seed: int, episodes: int) -> tuple[list[float], fl
                   success_distance_threshold=0.01, update_size=100, n_rollouts=2,
                   goid_lb=0.25, goid_ub=0.75, p_old=0.1, use_pretrained_samples=True,
                   initial_dist=initial_dist)
+    weights = {scope: sum(int(np.prod(v.get_shape().as_list()))
+                          for v in tf.trainable_variables(scope))
+               for scope in ("generator", "discriminator")}
     scores, cpu = [], 0.0
     for ep in range(1, episodes + 1):
         t0 = time.process_time()
@@ -147,7 +151,7 @@ def _reference_loop(cls: Any, seed: int, episodes: int) -> tuple[list[float], fl
             scores.append(student.score())
     teacher.tf_session.close()
     teacher.success_buffer.pool.terminate()
-    return scores, cpu / episodes * 1e3
+    return scores, cpu / episodes * 1e3, weights
 
 
 def run_ours(seed: int, episodes: int, tma_sizes: bool) -> tuple[list[float], float, str]:
