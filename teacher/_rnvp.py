@@ -2,12 +2,13 @@
 
 The setter is a conditional real-NVP flow (Racanière et al. 2020): a latent ``z`` of shape
 (n, d), drawn from the flow's base distribution (``SetterShape.base``: N(0, I), as the
-reference, or the standard logistic, whose sigmoid is uniform on (0, 1)), goes through ``blocks`` blocks of three affine couplings (first
-half -> second half, second half -> first half, odd -> even coordinates), each coupling's
-scale and shift computed by a small highway network from the untouched coordinates and
-the desired feasibility ``c`` (n, 1); a final sigmoid maps the result into (0, 1)^d, the
-unit box of the task space. The judge is a ReLU MLP from a goal in (0, 1)^d to the logit
-of the probability that the student succeeds on it.
+reference, or the standard logistic, whose sigmoid is uniform on (0, 1)), goes through
+``blocks`` blocks of three affine couplings (first half -> second half, second half ->
+first half, odd -> even coordinates), each coupling's scale and shift computed by a small
+highway network from the untouched coordinates and the desired feasibility ``c`` (n, 1);
+a final sigmoid maps the result into (0, 1)^d, the unit box of the task space. The judge
+is a ReLU MLP from a goal in (0, 1)^d to the logit of the probability that the student
+succeeds on it.
 
 Every function takes an ``ops`` namespace, so the same code is the differentiable torch
 forward of training (``teacher._setter_fit``) and the numpy float64 forward of sampling
