@@ -7,7 +7,7 @@ PyTorch is optional (the ``[neural]`` extra): nothing here imports it at module 
 Training runs in torch (float32, single-threaded, seeded by the fit number); sampling never
 does. A fit's weights are logged as float64 arrays and tasks are drawn from them by
 :func:`mlp_forward`, which uses only correctly rounded IEEE-754 operations (+, -, *, /,
-ldexp, rint, copysign) in an order fixed by the code: no BLAS (its summation order depends
+ldexp, frexp, rint, copysign) in an order fixed by the code: no BLAS (its summation order depends
 on the kernel the CPU selects) and no libm or SIMD transcendental (numpy may dispatch
 ``np.tanh``/``np.exp`` to vendor code that differs in the last bit between machines). So
 a replay of logged weights gives bit-identical tasks on any machine.
