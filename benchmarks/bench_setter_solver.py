@@ -30,19 +30,23 @@ from teacher import ToyStudent, make_teacher, run_fit
 from teacher._nn import import_torch
 from teacher.events import FitEvent, event_to_json
 
+#: TeachMyAgent's setter initialisation (N(0, I) latents), with which the comparisons
+#: with it and the network-size candidates were measured (benchmarks/RESULTS.md).
+REF = {"setter_start": "reference"}
+
 #: (label, hyper-parameters): ours (the defaults) and TeachMyAgent's network sizes.
 CONFIGS: list[tuple[str, dict[str, Any]]] = [
     ("ours (defaults: hidden 32, 1 block, 1 highway layer, judge 64-64)", {}),
     ("TeachMyAgent's sizes (hidden 128, 3 blocks, 3 highway layers, judge 64-64)",
-     {"setter_hidden_size": 128, "setter_blocks": 3, "setter_layers_per_block": 3}),
+     {"setter_hidden_size": 128, "setter_blocks": 3, "setter_layers_per_block": 3, **REF}),
 ]
 
 #: (label, hyper-parameters): the default and smaller networks that cut the log.
 CANDIDATES: list[tuple[str, dict[str, Any]]] = [
-    ("hidden 32, 3 blocks", {"setter_hidden_size": 32, "setter_blocks": 3}),
-    ("hidden 32, 1 block", {"setter_hidden_size": 32, "setter_blocks": 1}),
-    ("hidden 16, 3 blocks", {"setter_hidden_size": 16, "setter_blocks": 3}),
-    ("hidden 16, 1 block", {"setter_hidden_size": 16, "setter_blocks": 1}),
+    ("hidden 32, 3 blocks", {"setter_hidden_size": 32, "setter_blocks": 3, **REF}),
+    ("hidden 32, 1 block", {"setter_hidden_size": 32, "setter_blocks": 1, **REF}),
+    ("hidden 16, 3 blocks", {"setter_hidden_size": 16, "setter_blocks": 3, **REF}),
+    ("hidden 16, 1 block", {"setter_hidden_size": 16, "setter_blocks": 1, **REF}),
 ]
 
 

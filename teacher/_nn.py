@@ -7,7 +7,7 @@ PyTorch is optional (the ``[neural]`` extra): nothing here imports it at module 
 Training runs in torch (float32, single-threaded, seeded by the fit number); sampling never
 does. A fit's weights are logged as float64 arrays and tasks are drawn from them by
 :func:`mlp_forward`, which uses only correctly rounded IEEE-754 operations (+, -, *, /,
-ldexp, rint, copysign) in an order fixed by the code: no BLAS (its summation order depends
+ldexp, frexp, rint, copysign) in an order fixed by the code: no BLAS (its summation order depends
 on the kernel the CPU selects) and no libm or SIMD transcendental (numpy may dispatch
 ``np.tanh``/``np.exp`` to vendor code that differs in the last bit between machines). So
 a replay of logged weights gives bit-identical tasks on any machine.
@@ -25,7 +25,7 @@ import numpy as np
 from teacher.errors import StateMismatchError, TeacherError
 
 __all__ = ["import_torch", "require_torch", "seeded", "export_weights", "load_weights",
-           "mlp_forward", "exact_exp", "exact_tanh", "exact_sigmoid", "ACTIVATIONS"]
+           "mlp_forward", "exact_exp", "exact_log", "exact_tanh", "exact_sigmoid", "ACTIVATIONS"]
 
 #: Activation names :func:`mlp_forward` accepts (plus ``"leaky_relu:<slope>"``).
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "identity")
@@ -136,6 +136,36 @@ def exact_exp(x: np.ndarray) -> np.ndarray:
     for c in reversed(_TAYLOR[:-1]):
         p = p * r + c
     return np.ldexp(p, k.astype(np.int64))
+
+
+#: 2 / (2k + 3): log(1 + f) = 2s + s R, R = z (2/3 + z (2/5 + ...)), z = s^2, s = f / (2 + f).
+_LOG_SERIES = [2.0 / (2 * k + 3) for k in range(15)]
+_SQRT_HALF = 0.70710678118654752440
+
+
+def exact_log(x: np.ndarray) -> np.ndarray:
+    """log(x) from frexp and +, -, *, / only: the same bits on every IEEE-754 machine
+    (within about 1 ulp of the true value). x = (1 + f) 2^k with 1 + f in [sqrt(1/2),
+    sqrt(2)); log(1 + f) = 2 atanh(s), s = f / (2 + f), summed as fdlibm's log does
+    (f - (f^2/2 - s (f^2/2 + R)): the exact f first, a small correction after).
+    log(0) = -inf, log(inf) = inf, negative or NaN x gives NaN."""
+    x = np.asarray(x, dtype=np.float64)
+    ok = np.isfinite(x) & (x > 0.0)
+    m, e = np.frexp(np.where(ok, x, 1.0))
+    low = m < _SQRT_HALF
+    f = np.where(low, m * 2.0, m) - 1.0  # exact (a power-of-two scaling, then Sterbenz)
+    k = (e - low).astype(np.float64)
+    s = f / (2.0 + f)
+    z = s * s
+    r = np.full_like(s, _LOG_SERIES[-1])
+    for c in reversed(_LOG_SERIES[:-1]):
+        r = r * z + c
+    r = r * z
+    hfsq = 0.5 * f * f
+    out = k * _LN2_HI - ((hfsq - (s * (hfsq + r) + k * _LN2_LO)) - f)
+    out = np.where(ok, out, np.nan)
+    out = np.where(x == 0.0, -np.inf, out)
+    return np.where(x == np.inf, np.inf, out)
 
 
 def exact_tanh(x: np.ndarray) -> np.ndarray:

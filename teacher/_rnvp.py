@@ -1,12 +1,14 @@
 """The Setter-Solver networks as pure functions of named weight arrays.
 
 The setter is a conditional real-NVP flow (Racanière et al. 2020): a latent ``z`` of shape
-(n, d), drawn from N(0, I), goes through ``blocks`` blocks of three affine couplings (first
-half -> second half, second half -> first half, odd -> even coordinates), each coupling's
-scale and shift computed by a small highway network from the untouched coordinates and
-the desired feasibility ``c`` (n, 1); a final sigmoid maps the result into (0, 1)^d, the
-unit box of the task space. The judge is a ReLU MLP from a goal in (0, 1)^d to the logit
-of the probability that the student succeeds on it.
+(n, d), drawn from the flow's base distribution (``SetterShape.base``: N(0, I), as the
+reference, or the standard logistic, whose sigmoid is uniform on (0, 1)), goes through
+``blocks`` blocks of three affine couplings (first half -> second half, second half ->
+first half, odd -> even coordinates), each coupling's scale and shift computed by a small
+highway network from the untouched coordinates and the desired feasibility ``c`` (n, 1);
+a final sigmoid maps the result into (0, 1)^d, the unit box of the task space. The judge
+is a ReLU MLP from a goal in (0, 1)^d to the logit of the probability that the student
+succeeds on it.
 
 Every function takes an ``ops`` namespace, so the same code is the differentiable torch
 forward of training (``teacher._setter_fit``) and the numpy float64 forward of sampling
@@ -41,6 +43,8 @@ class SetterShape:
     hidden: int
     blocks: int
     layers: int
+    #: the latent's distribution: "normal" (N(0, I)) or "logistic" (standard logistic)
+    base: str = "normal"
 
 
 def couplings(dim: int) -> list[tuple[list[int], list[int]]]:
@@ -105,6 +109,32 @@ def init_weights(shapes: Mapping[str, tuple[int, ...]],
     return out
 
 
+#: The last bias of a coupling's scale network that makes its scale exactly 1 (in the
+#: numpy forward; within 2 ulp in torch's): MIN_SCALE + nice_softplus(SCALE_ONE) == 1.
+SCALE_ONE = 0.9131652918244231
+
+
+def identity_start(weights: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``weights`` with the last layer of every coupling's scale and shift networks set so
+    that each coupling is the identity (weight 0; shift bias 0, scale bias
+    :data:`SCALE_ONE`); the other weights are kept. With a logistic base, such a setter
+    proposes uniformly over the unit box."""
+    out = dict(weights)
+    for name, a in weights.items():
+        if name.startswith("setter.") and ".out." in name:
+            is_scale_bias = name.endswith(".s.out.bias")
+            out[name] = np.full_like(a, SCALE_ONE if is_scale_bias else 0.0)
+    return out
+
+
+def _base_log_density(z: Any, shape: SetterShape, ops: Any) -> Any:
+    """Log-density of the base distribution at z (n, d), summed over d (n,), up to a
+    constant."""
+    if shape.base == "logistic":
+        return (ops.logsigmoid(z) + ops.logsigmoid(-z)).sum(1)
+    return -0.5 * (z * z).sum(1)
+
+
 # -- the forward passes (torch or numpy, through ``ops``) --------------------------------------
 def _highway(p: Mapping[str, Any], prefix: str, x: Any, layers: int, ops: Any) -> Any:
     y = ops.tanh(ops.linear(x, p[f"{prefix}.in.weight"], p[f"{prefix}.in.bias"]))
@@ -142,7 +172,7 @@ def setter_forward(p: Mapping[str, Any], z: Any, c: Any, shape: SetterShape, ops
                    *, log_p: bool = False) -> tuple[Any, Any]:
     """Goals (n, d) in (0, 1) for latents z (n, d) and feasibilities c (n, 1), and, if
     ``log_p``, their log-density under the setter (n,) up to a constant (else None)."""
-    lp = -0.5 * (z * z).sum(1) if log_p else None
+    lp = _base_log_density(z, shape, ops) if log_p else None
     for b in range(shape.blocks):
         for j, (cond, trans) in enumerate(couplings(shape.dim)):
             z, scale = _coupling(p, f"setter.{b}.{j}", z, c, cond, trans, shape.layers, ops,
@@ -165,7 +195,7 @@ def setter_inverse(p: Mapping[str, Any], goals: Any, c: Any, shape: SetterShape,
             z, scale = _coupling(p, f"setter.{b}.{j}", z, c, cond, trans, shape.layers, ops,
                                  inverse=True)
             lp = lp - ops.log(scale).sum(1)
-    return z, lp - 0.5 * (z * z).sum(1)
+    return z, lp + _base_log_density(z, shape, ops)
 
 
 def judge_logits(p: Mapping[str, Any], goals: Any, n_layers: int, ops: Any) -> Any:

@@ -24,10 +24,11 @@ import numpy as np
 from teacher import _arrays
 from teacher import _params as P
 from teacher._fit import AnyFit, ArrayFit, FitJob, derive_seed
-from teacher._nn import import_torch
+from teacher._nn import exact_log, import_torch
 from teacher._rnvp import (
     NUMPY_OPS,
     SetterShape,
+    identity_start,
     init_weights,
     judge_shapes,
     setter_forward,
@@ -45,6 +46,8 @@ FEASIBILITY_LOW = 1e-8
 FEASIBILITY_MEMORY = 8192
 #: Episodes waiting for a fit, at most this many update_frequency rounds (the oldest go).
 MAX_UNFITTED_ROUNDS = 10
+#: setter_start's values: the untrained setter proposes uniformly, or as the reference's.
+SETTER_STARTS = ("uniform", "reference")
 
 
 def _judge_sizes(name: str, value: Any) -> None:
@@ -61,8 +64,10 @@ class SetterSolverFit:
     """One Setter-Solver fit: the installed networks (None before the first fit: then they
     are initialised from ``seed``), the episodes since (goals (n, d) in [0, 1],
     feasibility (n,) with NaN where unknown, success (n,) 0/1), and the hyper-parameters;
-    ``float32``: the result's arrays rounded to float32 values (``fit_float32``).
-    ``run()`` is pure and single-threaded."""
+    ``float32``: the result's arrays rounded to float32 values (``fit_float32``). A setter
+    with a logistic base (``setter_start="uniform"``) starts with every coupling the
+    identity (:func:`teacher._rnvp.identity_start`). ``run()`` is pure and
+    single-threaded."""
 
     fit_index: int
     episode: int
@@ -85,6 +90,8 @@ class SetterSolverFit:
             shapes = {**setter_shapes(self.shape),
                       **judge_shapes(self.shape.dim, self.judge_hidden_sizes)}
             weights = init_weights(shapes, np.random.default_rng(derive_seed(self.seed, 0)))
+            if self.shape.base == "logistic":
+                weights = identity_start(weights)
             moments = {f"{mv}.{k}": np.zeros_like(a) for k, a in weights.items()
                        for mv in ("m", "v")}
             done = 0
@@ -143,12 +150,16 @@ class SetterSolver(Teacher):
         "setter_loss_noise_ub": P.real(0.0, 1.0),
         "sample_batch": P.integer(1, 4096),
         "fit_float32": P.boolean,
+        "setter_start": P.one_of(SETTER_STARTS),
     }
-    params_version: ClassVar[int] = 2
+    params_version: ClassVar[int] = 3
     param_migrations: ClassVar[dict[int, dict[str, Any]]] = {
         # 2: fits rounded to float32 (float64 before) and one flow block (three before),
         # for the log's size (benchmarks/RESULTS.md, "Setter-Solver on the toy student")
         1: {"fit_float32": False, "setter_blocks": 3},
+        # 3: an untrained setter proposes uniformly (benchmarks/RESULTS.md, "Setter-Solver on
+        # the toy student")
+        2: {"setter_start": "reference"},
     }
 
     def __init__(
@@ -166,6 +177,7 @@ class SetterSolver(Teacher):
         setter_loss_noise_ub: float = 0.05,
         sample_batch: int = 32,
         fit_float32: bool = True,
+        setter_start: str = "uniform",
         random_state: int | None = None,
         reward_bounds: tuple[float, float] | None = None,
     ):
@@ -180,11 +192,13 @@ class SetterSolver(Teacher):
         self.setter_loss_noise_ub = setter_loss_noise_ub
         self.sample_batch = sample_batch
         self.fit_float32 = fit_float32
+        self.setter_start = setter_start
         super().__init__(space, random_state=random_state, reward_bounds=reward_bounds)
         if importlib.util.find_spec("torch") is None:
             import_torch(self.name)  # raises the TeacherError naming the extra
         self.shape_ = SetterShape(space.dim, setter_hidden_size, setter_blocks,
-                                  setter_layers_per_block)
+                                  setter_layers_per_block,
+                                  "logistic" if setter_start == "uniform" else "normal")
         self._expected = {
             **setter_shapes(self.shape_), **judge_shapes(space.dim, tuple(judge_hidden_sizes))}
         self.fit_: ArrayFit | None = None
@@ -213,7 +227,11 @@ class SetterSolver(Teacher):
     def _draw(self, n: int) -> np.ndarray:
         """n tasks from the installed setter with their desired feasibilities, (n, d + 1)."""
         f = self._rng.uniform(FEASIBILITY_LOW, 1.0, size=(n, 1))
-        z = self._rng.standard_normal((n, self.space.dim))
+        if self.shape_.base == "logistic":  # logit(u), u = (2k + 1) / 2^53 in (0, 1), exact
+            u = (2 * self._rng.integers(0, 2**52, size=(n, self.space.dim)) + 1) * 2.0**-53
+            z = exact_log(u) - exact_log(1.0 - u)
+        else:
+            z = self._rng.standard_normal((n, self.space.dim))
         assert self.fit_ is not None
         goals, _ = setter_forward(self.fit_.arrays, z, f, self.shape_, NUMPY_OPS)
         tasks = self.space.clip(self.space.low + goals * self.space.width)

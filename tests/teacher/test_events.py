@@ -324,18 +324,21 @@ def test_a_log_written_out_before_a_hyper_parameter_existed_replays_as_it_ran():
 def test_a_schema_4_setter_solver_log_with_f8_fits_replays_and_continues_as_it_ran():
     """A log of schema 4 (params_version 1: float64 fits, logged "f8") loads, replays to
     the live state and keeps fitting in float64, as that version did."""
-    live = Curriculum(config("setter-solver", **SMALL["setter-solver"], fit_float32=False))
+    live = Curriculum(config("setter-solver", **SMALL["setter-solver"], fit_float32=False,
+                             setter_start="reference"))
     events = run(live, 34)
     old = [event_to_json(e) for e in events]
     for d in old:
         d["schema_version"] = 4
     del old[0]["config"]["teacher_params"]["fit_float32"]
+    del old[0]["config"]["teacher_params"]["setter_start"]  # version 3's
     old[0]["config"]["params_version"] = 1
     old_lines = [json.dumps(d) for d in old]
     fits = [line for line in old_lines if '"type": "fit"' in line]
     assert len(fits) >= 3 and all('"f8"' in f and '"f4"' not in f for f in fits)
     rebuilt = Curriculum.from_events(read_jsonl(old_lines), fit_mode="sync")
     assert rebuilt.teacher.get_params()["fit_float32"] is False
+    assert rebuilt.teacher.get_params()["setter_start"] == "reference"
     assert json.dumps(rebuilt.teacher.state_dict()) == json.dumps(live.teacher.state_dict())
     run(live, 14, seed=1)
     run(rebuilt, 14, seed=1)

@@ -3,6 +3,7 @@ out and in, the exact numpy forward pass that samples)."""
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -98,6 +99,30 @@ def test_exact_functions_are_accurate() -> None:
     np.testing.assert_allclose(_nn.exact_tanh(t), np.tanh(t), rtol=0, atol=1e-15)
     np.testing.assert_allclose(_nn.exact_sigmoid(t), 1 / (1 + np.exp(-t)), rtol=0, atol=1e-15)
     assert _nn.exact_tanh(np.array([0.0, -0.0]))[1] == 0.0
+
+
+#: exact_log of 0.1, 0.7, 3.0 and 1e-300 (the first, second and fourth are math.log's,
+#: the third 1 ulp below it).
+PINNED_LOGS = ["-0x1.26bb1bbb55515p+1", "-0x1.6d3c324e13f50p-2", "0x1.193ea7aad030ap+0",
+               "-0x1.5963447f87fb5p+9"]
+
+
+def test_exact_log_is_within_an_ulp_and_the_same_bits_everywhere() -> None:
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.random(3000), np.exp(rng.uniform(-740, 709, 3000)),
+                        1 + rng.uniform(-1e-3, 1e-3, 1000),
+                        [5e-324, 1e-310, 0.5, 1.0, 2.0, 1 - 2**-53, 1 + 2**-52, 1.7e308]])
+    y = _nn.exact_log(x)
+    ref = np.array([math.log(v) for v in x])
+    assert (np.abs(y - ref) <= np.spacing(np.abs(ref))).all()
+    assert y[-5] == 0.0
+    for i in (0, 3000, 6500):  # one at a time: the same bits as in a batch
+        assert _nn.exact_log(x[i : i + 1])[0] == y[i]
+    # Pinned bits: every IEEE-754 machine must give exactly these.
+    pins = _nn.exact_log(np.array([0.1, 0.7, 3.0, 1e-300]))
+    assert [v.hex() for v in pins.tolist()] == PINNED_LOGS
+    special = _nn.exact_log(np.array([0.0, np.inf, -1.0, np.nan]))
+    assert special[0] == -np.inf and special[1] == np.inf and np.isnan(special[2:]).all()
 
 
 def test_mlp_forward_bad_input_is_named() -> None:

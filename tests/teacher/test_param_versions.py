@@ -29,6 +29,7 @@ def _config(name: str, params: dict, **kw) -> CurriculumConfig:
 @pytest.mark.parametrize(("name", "missing", "default"), [
     ("setter-solver", "fit_float32", True),
     ("setter-solver", "setter_blocks", 1),
+    ("setter-solver", "setter_start", "uniform"),
     ("alp-gmm", "alp_ties", "latest"),
     ("alp-gmm+", "alp_ties", "latest"),
     ("alp-gmm+", "region_ratio", 0.5),
@@ -56,7 +57,8 @@ def test_every_migration_table_is_complete_and_reaches_todays_names(name):
 
 # version N -> the values of the hyper-parameters added since, as version N ran
 TABLE = {
-    "setter-solver": {1: {"fit_float32": False, "setter_blocks": 3}, 2: {}},
+    "setter-solver": {1: {"fit_float32": False, "setter_blocks": 3, "setter_start": "reference"},
+                      2: {"setter_start": "reference"}, 3: {}},
     "alp-gmm": {1: {"alp_ties": "earliest"}, 2: {}},
     "alp-gmm+": {
         1: {"region_veto": 0.0, "veto_tries": 10, "alp_ties": "earliest", "region_ratio": 0.0},

@@ -8,13 +8,18 @@ import pytest
 
 from teacher import StateMismatchError, TaskSpace, make_teacher, run_fit
 from teacher._fit import ArrayFit
+from teacher._nn import exact_log
 from teacher._rnvp import (
+    MIN_SCALE,
     NUMPY_OPS,
+    SCALE_ONE,
     SetterShape,
     exact_atan,
+    identity_start,
     init_weights,
     judge_logits,
     judge_shapes,
+    nice_softplus,
     setter_forward,
     setter_inverse,
     setter_shapes,
@@ -38,9 +43,10 @@ def _torch_ops():
     return _torch_ops(torch)
 
 
+@pytest.mark.parametrize("base", ["normal", "logistic"])
 @pytest.mark.parametrize("dim", [1, 2, 3])
-def test_numpy_sampling_is_the_torch_forward_and_the_flow_inverts(dim):
-    shape = SetterShape(dim, hidden=6, blocks=2, layers=2)
+def test_numpy_sampling_is_the_torch_forward_and_the_flow_inverts(dim, base):
+    shape = SetterShape(dim, hidden=6, blocks=2, layers=2, base=base)
     w = init_weights({**setter_shapes(shape), **judge_shapes(dim, (5,))},
                      np.random.default_rng(dim))
     rng = np.random.default_rng(1)
@@ -60,6 +66,37 @@ def test_numpy_sampling_is_the_torch_forward_and_the_flow_inverts(dim):
     # The judge runs in numpy too (for what a host may show of it).
     np.testing.assert_allclose(judge_logits(w, goals, 2, NUMPY_OPS),
                                judge_logits(tw, torch.tensor(goals), 2, ops).numpy(), rtol=1e-12)
+
+
+def test_an_identity_start_on_a_logistic_base_is_uniform():
+    """setter_start="uniform": each coupling starts as the identity, so the goal is
+    sigmoid(logit(u)) = u and the log-density is 0 (uniform) in numpy and torch."""
+    assert MIN_SCALE + nice_softplus(np.array([SCALE_ONE]), NUMPY_OPS)[0] == 1.0
+    shape = SetterShape(2, hidden=5, blocks=2, layers=1, base="logistic")
+    w = identity_start(init_weights(setter_shapes(shape), np.random.default_rng(0)))
+    rng = np.random.default_rng(1)
+    u, c = rng.uniform(1e-3, 1 - 1e-3, (40, 2)), rng.uniform(0, 1, (40, 1))
+    z = exact_log(u) - exact_log(1.0 - u)
+    goals, _ = setter_forward(w, z, c, shape, NUMPY_OPS)
+    np.testing.assert_allclose(goals, u, rtol=0, atol=1e-15)
+    tw = {k: torch.tensor(a) for k, a in w.items()}
+    _, lp = setter_forward(tw, torch.tensor(z), torch.tensor(c), shape, _torch_ops(), log_p=True)
+    _, inv_lp = setter_inverse(tw, torch.tensor(u), torch.tensor(c), shape, _torch_ops())
+    assert lp.abs().max() < 1e-12 and inv_lp.abs().max() < 1e-12
+
+
+@pytest.mark.parametrize("start", ["uniform", "reference"])
+def test_the_first_proposals_cover_the_box_only_with_a_uniform_start(start):
+    t = build(setter_start=start)
+    for _ in range(20):
+        t.update(t.sample_task(), 0.0)
+    goals = (np.array([t.sample_task() for _ in range(400)]) - SPACE.low) / SPACE.width
+    quarters = np.histogram2d(goals[:, 0], goals[:, 1], bins=2, range=[[0, 1], [0, 1]])[0]
+    corner = (goals < 0.2).all(axis=1).mean()  # the toy student's start cell, scaled
+    if start == "uniform":
+        assert (np.abs(quarters / 400 - 0.25) < 0.07).all() and corner > 0.01
+    else:  # the reference's small setter starts near the centre
+        assert corner == 0.0
 
 
 def test_exact_atan_is_accurate():
@@ -138,10 +175,11 @@ def test_a_foreign_or_misshapen_fit_is_refused_and_changes_nothing():
     assert json.dumps(t.state_dict()) == before
 
 
-def test_a_logged_fit_samples_the_same_tasks_in_a_fresh_teacher():
+@pytest.mark.parametrize("start", ["uniform", "reference"])
+def test_a_logged_fit_samples_the_same_tasks_in_a_fresh_teacher(start):
     """What replay relies on: a fit read back from its JSON, installed at the same point,
-    gives bit-identical tasks (numpy forward pass only)."""
-    a, b = build(3), build(3)
+    gives bit-identical tasks (numpy forward pass only); so does a state round trip."""
+    a, b = build(3, setter_start=start), build(3, setter_start=start)
     for _ in range(20):
         task = a.sample_task()
         assert np.array_equal(task, b.sample_task())
@@ -152,6 +190,11 @@ def test_a_logged_fit_samples_the_same_tasks_in_a_fresh_teacher():
     b.install_fit(ArrayFit.from_json(json.loads(json.dumps(fit.to_json()))))
     assert [a.sample_task().tolist() for _ in range(30)] == [
         b.sample_task().tolist() for _ in range(30)]
+    restored = make_teacher("setter-solver", SPACE)
+    restored.load_state_dict(json.loads(json.dumps(a.state_dict())))
+    assert restored.get_params()["setter_start"] == start
+    assert [a.sample_task().tolist() for _ in range(30)] == [
+        restored.sample_task().tolist() for _ in range(30)]
 
 
 def test_the_judge_learns_where_the_student_succeeds():

@@ -203,6 +203,8 @@ def test_update_accepts_tasks_the_teacher_did_not_issue(name):
         ("setter-solver", {"judge_hidden_sizes": (0,)}, "judge_hidden_sizes must be a list"),
         ("setter-solver", {"learning_rate": 0.0}, r"learning_rate must be a finite number in \("),
         ("setter-solver", {"fit_float32": 1}, "fit_float32 must be true or false, got 1"),
+        ("setter-solver", {"setter_start": "normal"},
+         r"setter_start must be one of \['uniform', 'reference'\], got 'normal'"),
     ],
 )
 def test_invalid_hyperparameters_name_the_parameter(name, params, fragment):
