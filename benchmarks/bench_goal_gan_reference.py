@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import io
 import sys
 import time
@@ -44,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks._checkout import load_module as load
 from teacher.toy import ToyStudent
 
 SUCCESS_THRESHOLD = 0.76
@@ -84,16 +84,6 @@ def _tf() -> types.ModuleType:
     return tf
 
 
-def _load(name: str, path: Path) -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def load_reference(checkout: Path) -> Any:
     """TeachMyAgent's GoalGAN class, its imports shimmed."""
     import scipy.spatial.distance  # noqa: F401  (generator.py uses scipy.spatial unimported)
@@ -105,10 +95,10 @@ def load_reference(checkout: Path) -> Any:
     for pkg in ("TeachMyAgent", "TeachMyAgent.teachers", "TeachMyAgent.teachers.algos",
                 "TeachMyAgent.teachers.utils", "TeachMyAgent.teachers.utils.gan"):
         sys.modules.setdefault(pkg, types.ModuleType(pkg))
-    _load("TeachMyAgent.teachers.algos.AbstractTeacher", root / "algos" / "AbstractTeacher.py")
-    _load("TeachMyAgent.teachers.utils.gan.gan", root / "utils" / "gan" / "gan.py")
-    _load("TeachMyAgent.teachers.utils.gan.generator", root / "utils" / "gan" / "generator.py")
-    return _load("TeachMyAgent.teachers.algos.goal_gan", root / "algos" / "goal_gan.py").GoalGAN
+    load("TeachMyAgent.teachers.algos.AbstractTeacher", root / "algos" / "AbstractTeacher.py")
+    load("TeachMyAgent.teachers.utils.gan.gan", root / "utils" / "gan" / "gan.py")
+    load("TeachMyAgent.teachers.utils.gan.generator", root / "utils" / "gan" / "generator.py")
+    return load("TeachMyAgent.teachers.algos.goal_gan", root / "algos" / "goal_gan.py").GoalGAN
 
 
 def run_reference(cls: Any, seed: int, episodes: int) -> tuple[list[float], float, str]:

@@ -18,7 +18,6 @@ Success for its judge is ours: normalised return above 0.76 (``SetterSolver``'s 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import math
 import sys
 import time
@@ -28,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks._checkout import load_module as load
 from teacher.toy import ToyStudent
 
 SUCCESS_THRESHOLD = 0.76
@@ -113,16 +113,6 @@ def _sonnet_shim(tf: Any) -> types.ModuleType:
     return snt
 
 
-def _load(name: str, path: Path) -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def load_reference(checkout: Path) -> Any:
     """TeachMyAgent's SetterSolver class, its imports shimmed."""
     tf = _tf()
@@ -132,11 +122,11 @@ def load_reference(checkout: Path) -> Any:
     for pkg in ("TeachMyAgent", "TeachMyAgent.teachers", "TeachMyAgent.teachers.algos",
                 "TeachMyAgent.teachers.utils"):
         sys.modules.setdefault(pkg, types.ModuleType(pkg))
-    _load("TeachMyAgent.teachers.algos.AbstractTeacher", root / "algos" / "AbstractTeacher.py")
-    _load("TeachMyAgent.teachers.utils.setter_solver_utils",
-          root / "utils" / "setter_solver_utils.py")
-    return _load("TeachMyAgent.teachers.algos.setter_solver",
-                 root / "algos" / "setter_solver.py").SetterSolver
+    load("TeachMyAgent.teachers.algos.AbstractTeacher", root / "algos" / "AbstractTeacher.py")
+    load("TeachMyAgent.teachers.utils.setter_solver_utils",
+         root / "utils" / "setter_solver_utils.py")
+    return load("TeachMyAgent.teachers.algos.setter_solver",
+                root / "algos" / "setter_solver.py").SetterSolver
 
 
 def run(cls: Any, seed: int, episodes: int) -> tuple[list[float], float]:

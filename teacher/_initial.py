@@ -17,30 +17,13 @@ from teacher import _params as P
 from teacher.errors import InvalidParameterError
 from teacher.space import TaskSpace
 
-__all__ = ["CHECKS", "check_lengths", "gaussian", "positive_vector", "vector"]
-
-
-def vector(name: str, value: Any) -> None:
-    """A list of finite numbers."""
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"{name} must be a list of numbers, got {value!r}") from None
-    if arr.ndim != 1 or not np.isfinite(arr).all():
-        raise InvalidParameterError(f"{name} must be a list of finite numbers, got {value!r}")
-
-
-def positive_vector(name: str, value: Any) -> None:
-    """A list of finite numbers above 0."""
-    vector(name, value)
-    if not (np.asarray(value, dtype=np.float64) > 0).all():
-        raise InvalidParameterError(f"{name} must be a list of positive numbers, got {value!r}")
+__all__ = ["CHECKS", "check_lengths", "gaussian"]
 
 
 #: The per-value checks of ``initial_mean`` and ``initial_std`` (None: the default).
 CHECKS: dict[str, P.Check] = {
-    "initial_mean": P.optional(vector),
-    "initial_std": P.optional(positive_vector),
+    "initial_mean": P.optional(P.vector),
+    "initial_std": P.optional(P.positive_vector),
 }
 
 

@@ -6,6 +6,8 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from teacher.errors import InvalidParameterError
 
 Check = Callable[[str, Any], None]
@@ -100,3 +102,20 @@ def seed(name: str, value: Any) -> None:
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         _fail(name, "None or a non-negative integer", value)
+
+
+def vector(name: str, value: Any) -> None:
+    """A list of finite numbers."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"{name} must be a list of numbers, got {value!r}") from None
+    if arr.ndim != 1 or not np.isfinite(arr).all():
+        raise InvalidParameterError(f"{name} must be a list of finite numbers, got {value!r}")
+
+
+def positive_vector(name: str, value: Any) -> None:
+    """A list of finite numbers above 0."""
+    vector(name, value)
+    if not (np.asarray(value, dtype=np.float64) > 0).all():
+        raise InvalidParameterError(f"{name} must be a list of positive numbers, got {value!r}")

@@ -15,15 +15,6 @@ from teacher.space import TaskSpace
 __all__ = ["Oracle"]
 
 
-def _vector(name: str, value: Any) -> None:
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"{name} must be a list of numbers, got {value!r}") from None
-    if arr.ndim != 1 or not np.isfinite(arr).all():
-        raise InvalidParameterError(f"{name} must be a list of finite numbers, got {value!r}")
-
-
 class Oracle(Teacher):
     """Samples uniformly in a window of ``window_ratio`` of each range. Every ``period``
     updates, if the mean *raw* return of those episodes exceeds ``threshold``, the window's
@@ -38,8 +29,8 @@ class Oracle(Teacher):
 
     name: ClassVar[str] = "oracle"
     _checks: ClassVar[dict[str, P.Check]] = {
-        "start": P.optional(_vector),
-        "step": P.optional(_vector),
+        "start": P.optional(P.vector),
+        "step": P.optional(P.vector),
         "window_ratio": P.real(0.0, 1.0, open_low=True),
         "period": P.integer(1),
         "threshold": P.real(),

@@ -147,8 +147,8 @@ class SPDL(Teacher):
         "kl_threshold": P.optional(P.real(0.0)),
         "max_context_buffer_size": P.integer(1),
         **_initial.CHECKS,
-        "target_mean": P.optional(_initial.vector),
-        "target_std": P.optional(_initial.positive_vector),
+        "target_mean": P.optional(P.vector),
+        "target_std": P.optional(P.positive_vector),
     }
 
     def __init__(
