@@ -31,15 +31,17 @@ __all__ = ["import_torch", "require_torch", "seeded", "export_weights", "load_we
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "identity")
 
 
+def _needs_torch(teacher_name: str) -> TeacherError:
+    return TeacherError(
+        f"teacher {teacher_name!r} needs PyTorch: pip install 'curriculum-teacher[neural]'")
+
+
 def import_torch(teacher_name: str) -> Any:
     """The ``torch`` module, imported now; TeacherError naming the extra if it is absent."""
     try:
         import torch
     except ImportError:
-        raise TeacherError(
-            f"teacher {teacher_name!r} needs PyTorch: "
-            "pip install 'curriculum-teacher[neural]'"
-        ) from None
+        raise _needs_torch(teacher_name) from None
     return torch
 
 
@@ -52,10 +54,7 @@ def require_torch(teacher_name: str) -> None:
     except (ImportError, ValueError):
         found = False
     if not found:
-        raise TeacherError(
-            f"teacher {teacher_name!r} needs PyTorch: "
-            "pip install 'curriculum-teacher[neural]'"
-        )
+        raise _needs_torch(teacher_name)
 
 
 @contextmanager

@@ -14,7 +14,6 @@ machine. Before the first fit, tasks are uniform (``bootstrap``).
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -24,7 +23,7 @@ import numpy as np
 from teacher import _arrays
 from teacher import _params as P
 from teacher._fit import AnyFit, ArrayFit, FitJob, derive_seed
-from teacher._nn import exact_log, import_torch
+from teacher._nn import exact_log, require_torch
 from teacher._rnvp import (
     NUMPY_OPS,
     SetterShape,
@@ -194,8 +193,7 @@ class SetterSolver(Teacher):
         self.fit_float32 = fit_float32
         self.setter_start = setter_start
         super().__init__(space, random_state=random_state, reward_bounds=reward_bounds)
-        if importlib.util.find_spec("torch") is None:
-            import_torch(self.name)  # raises the TeacherError naming the extra
+        require_torch(self.name)  # fail now, naming the extra, rather than at the first fit
         self.shape_ = SetterShape(space.dim, setter_hidden_size, setter_blocks,
                                   setter_layers_per_block,
                                   "logistic" if setter_start == "uniform" else "normal")
