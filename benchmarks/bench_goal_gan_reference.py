@@ -36,7 +36,6 @@ import argparse
 import contextlib
 import io
 import sys
-import time
 import types
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks._checkout import load_module as load
+from benchmarks._toy_run import timed_run
 from teacher.toy import ToyStudent
 
 SUCCESS_THRESHOLD = 0.76
@@ -128,20 +128,12 @@ def _reference_loop(cls: Any, seed: int, episodes: int
     weights = {scope: sum(int(np.prod(v.get_shape().as_list()))
                           for v in tf.trainable_variables(scope))
                for scope in ("generator", "discriminator")}
-    scores, cpu = [], 0.0
-    for ep in range(1, episodes + 1):
-        t0 = time.process_time()
-        task = teacher.sample_task()
-        t1 = time.process_time()
-        ret = student.episode(np.asarray(task, dtype=np.float64))
-        t2 = time.process_time()
-        teacher.episodic_update(task, ret, ret > SUCCESS_THRESHOLD)
-        cpu += (t1 - t0) + (time.process_time() - t2)
-        if ep in CHECKPOINTS:
-            scores.append(student.score())
+    every, cpu = timed_run(student, teacher.sample_task,
+                           lambda task, ret: teacher.episodic_update(
+                               task, ret, ret > SUCCESS_THRESHOLD), episodes)
     teacher.tf_session.close()
     teacher.success_buffer.pool.terminate()
-    return scores, cpu / episodes * 1e3, weights
+    return _at_checkpoints(every, episodes), cpu / episodes * 1e3, weights
 
 
 def run_ours(seed: int, episodes: int, tma_sizes: bool) -> tuple[list[float], float, str]:
@@ -150,8 +142,13 @@ def run_ours(seed: int, episodes: int, tma_sizes: bool) -> tuple[list[float], fl
     params: dict[str, Any] = ({"generator_layers": (256, 256),
                                "discriminator_layers": (128, 128)} if tma_sizes else {})
     res = run_one(("goal-gan", "goal-gan", params, "paper", seed, episodes))
-    scores = [res.scores[c // 1000 - 1] for c in CHECKPOINTS if c <= episodes]
-    return scores, res.cpu_s / episodes * 1e3, f"origins {res.origins}"
+    return (_at_checkpoints(res.scores, episodes), res.cpu_s / episodes * 1e3,
+            f"origins {res.origins}")
+
+
+def _at_checkpoints(every_1000: list[float], episodes: int) -> list[float]:
+    """% mastered at CHECKPOINTS from the scores after every 1,000 episodes."""
+    return [every_1000[c // 1000 - 1] for c in CHECKPOINTS if c <= episodes]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import time
 import types
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks._checkout import load_module as load
+from benchmarks._toy_run import timed_run
 from teacher.toy import ToyStudent
 
 SUCCESS_THRESHOLD = 0.76
@@ -138,17 +138,9 @@ def run(cls: Any, seed: int, episodes: int) -> tuple[list[float], float]:
     teacher = cls([0.0, 0.0], [1.0, 1.0], seed=seed + 1,  # its seed 0 means "random"
                   env_reward_lb=0.0, env_reward_ub=1.0, update_frequency=100,
                   setter_loss_noise_ub=0.05, setter_hidden_size=128)
-    scores, cpu = [], 0.0
-    for ep in range(1, episodes + 1):
-        t0 = time.process_time()
-        task = teacher.sample_task()
-        t1 = time.process_time()
-        ret = student.episode(np.asarray(task, dtype=np.float64))
-        t2 = time.process_time()
-        teacher.episodic_update(task, ret, ret > SUCCESS_THRESHOLD)
-        cpu += (t1 - t0) + (time.process_time() - t2)
-        if ep % 5000 == 0:
-            scores.append(student.score())
+    scores, cpu = timed_run(student, teacher.sample_task,
+                            lambda task, ret: teacher.episodic_update(
+                                task, ret, ret > SUCCESS_THRESHOLD), episodes, every=5000)
     teacher.tf_session.close()
     return scores, cpu / episodes * 1e3
 
