@@ -17,21 +17,22 @@ from typing import Any
 import numpy as np
 
 
-def _float32_exact(arr: np.ndarray) -> bool:
-    """Whether the float64 array ``arr`` is float32 values only (finite, bit-exact)."""
+def _as_float32(arr: np.ndarray) -> np.ndarray | None:
+    """The float64 array ``arr`` as float32 if that loses nothing (finite values, the
+    float64 bytes bit-exact after the round trip), else None."""
     if arr.size == 0 or not np.isfinite(arr).all():
-        return False
+        return None
     with np.errstate(over="ignore"):
-        back = arr.astype("<f4").astype("<f8")
-    return back.tobytes() == arr.tobytes()
+        f4 = arr.astype("<f4")
+    return f4 if f4.astype("<f8").tobytes() == arr.tobytes() else None
 
 
 def encode(a: np.ndarray) -> dict[str, Any]:
     """``a`` as JSON: its shape and its values, float32 where lossless (module docstring)."""
     arr = np.ascontiguousarray(a, dtype="<f8")
-    if _float32_exact(arr):
-        return {"shape": list(arr.shape),
-                "f4": base64.b64encode(arr.astype("<f4").tobytes()).decode("ascii")}
+    f4 = _as_float32(arr)
+    if f4 is not None:
+        return {"shape": list(arr.shape), "f4": base64.b64encode(f4.tobytes()).decode("ascii")}
     return {"shape": list(arr.shape), "f8": base64.b64encode(arr.tobytes()).decode("ascii")}
 
 

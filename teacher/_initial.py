@@ -40,7 +40,6 @@ def gaussian(space: TaskSpace, initial_mean: Any, initial_std: Any
              ) -> tuple[np.ndarray, np.ndarray]:
     """(mean, sd) of the initial Gaussian in the space's units, defaults filled in: the
     low corner and 10% of each range."""
-    mean = space.low if initial_mean is None else np.asarray(initial_mean, dtype=np.float64)
-    std = space.width / 10 if initial_std is None else np.asarray(initial_std,
-                                                                   dtype=np.float64)
+    mean = space.low if initial_mean is None else initial_mean
+    std = space.width / 10 if initial_std is None else initial_std
     return np.array(mean, dtype=np.float64), np.array(std, dtype=np.float64)
