@@ -128,12 +128,12 @@ def _reference_loop(cls: Any, seed: int, episodes: int
     weights = {scope: sum(int(np.prod(v.get_shape().as_list()))
                           for v in tf.trainable_variables(scope))
                for scope in ("generator", "discriminator")}
-    every, cpu = timed_run(student, teacher.sample_task,
-                           lambda task, ret: teacher.episodic_update(
-                               task, ret, ret > SUCCESS_THRESHOLD), episodes)
+    scores, cpu = timed_run(student, teacher.sample_task,
+                            lambda task, ret: teacher.episodic_update(
+                                task, ret, ret > SUCCESS_THRESHOLD), episodes, at=CHECKPOINTS)
     teacher.tf_session.close()
     teacher.success_buffer.pool.terminate()
-    return _at_checkpoints(every, episodes), cpu / episodes * 1e3, weights
+    return scores, cpu / episodes * 1e3, weights
 
 
 def run_ours(seed: int, episodes: int, tma_sizes: bool) -> tuple[list[float], float, str]:
@@ -142,13 +142,8 @@ def run_ours(seed: int, episodes: int, tma_sizes: bool) -> tuple[list[float], fl
     params: dict[str, Any] = ({"generator_layers": (256, 256),
                                "discriminator_layers": (128, 128)} if tma_sizes else {})
     res = run_one(("goal-gan", "goal-gan", params, "paper", seed, episodes))
-    return (_at_checkpoints(res.scores, episodes), res.cpu_s / episodes * 1e3,
-            f"origins {res.origins}")
-
-
-def _at_checkpoints(every_1000: list[float], episodes: int) -> list[float]:
-    """% mastered at CHECKPOINTS from the scores after every 1,000 episodes."""
-    return [every_1000[c // 1000 - 1] for c in CHECKPOINTS if c <= episodes]
+    scores = [res.scores[c // 1000 - 1] for c in CHECKPOINTS if c <= episodes]
+    return scores, res.cpu_s / episodes * 1e3, f"origins {res.origins}"
 
 
 def main(argv: list[str] | None = None) -> None:

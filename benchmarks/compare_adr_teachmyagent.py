@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks._results import markdown_table, write_section
+from benchmarks._toy_run import timed_run
 from teacher import ToyStudent, make_teacher
 
 CHECKPOINTS = (5_000, 10_000, 20_000)
@@ -117,18 +118,7 @@ def run(tma_cls: type | None, seed: int, episodes: int) -> tuple[list[float], fl
         def update(task: Any, ret: float) -> None:
             teacher.episodic_update(task, ret, False)
 
-    scores, cpu, clock = [], 0.0, time.process_time
-    for ep in range(1, episodes + 1):
-        t0 = clock()
-        task = sample()
-        t1 = clock()
-        ret = student.episode(np.asarray(task, dtype=np.float64))
-        t2 = clock()
-        update(task, ret)
-        cpu += (t1 - t0) + (clock() - t2)
-        if ep in CHECKPOINTS:
-            scores.append(student.score())
-    return scores, cpu
+    return timed_run(student, sample, update, episodes, at=CHECKPOINTS)
 
 
 def main(argv: list[str] | None = None) -> None:

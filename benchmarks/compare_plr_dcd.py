@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks._toy_run import timed_run
 from teacher import ToyStudent, make_teacher
 
 CHECKPOINTS = (5_000, 10_000, 20_000)
@@ -101,17 +102,8 @@ def run_dcd(sampler_cls: Any, seed: int, episodes: int) -> tuple[list[float], fl
 def run_ours(seed: int, episodes: int) -> tuple[list[float], float]:
     student = ToyStudent(random_state=seed)
     teacher = make_teacher("plr", student.space, random_state=seed)
-    out, cpu = [], 0.0
-    for ep in range(1, episodes + 1):
-        t0 = time.process_time()
-        task = teacher.sample().task
-        cpu += time.process_time() - t0
-        ret = student.episode(task)
-        t0 = time.process_time()
-        teacher.update(task, ret)
-        cpu += time.process_time() - t0
-        if ep in CHECKPOINTS:
-            out.append(student.score())
+    out, cpu = timed_run(student, lambda: teacher.sample().task, teacher.update, episodes,
+                         at=CHECKPOINTS)
     return out, 1e3 * cpu / episodes
 
 
