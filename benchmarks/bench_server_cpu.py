@@ -63,7 +63,8 @@ def _cluster_pids(pg_url: str) -> list[int]:
 
     with psycopg.connect(pg_url) as con:
         backend = con.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
-    status = Path(f"/proc/{backend}/status").read_text()
+        # read while connected: the backend process ends with the connection
+        status = Path(f"/proc/{backend}/status").read_text()
     postmaster = int(next(x for x in status.splitlines() if x.startswith("PPid:")).split()[1])
     return [postmaster, *_children(postmaster)]
 
