@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from server import gcpolicy, views
 from server.errors import StoreConfigError
+from server.fastlane import FastLane
 from server.handlers import install_handlers
 from server.metrics import Metrics, MetricsMiddleware
 from server.middleware import BodyLimitMiddleware, TokenAuthMiddleware
@@ -112,6 +113,9 @@ def create_app(settings: Settings | None = None, store: EventStore | None = None
         version=API_VERSION,
         summary="ALP-GMM and baseline teachers as a durable, replayable HTTP service.",
         lifespan=lifespan,
+        # A body without Content-Type is read as JSON (docs/server.md); the routers of
+        # server.routes say so too, as their routes are added to the app directly.
+        strict_content_type=False,
     )
     app.state.settings = settings
     app.state.metrics = metrics
@@ -123,6 +127,9 @@ def create_app(settings: Settings | None = None, store: EventStore | None = None
     ours = [r for router in (episodes.router, curricula.router, events.router, ops.router)
             for r in router.routes]
     app.router.routes[:0] = ours
+    if settings.fast_lane:  # well-formed student-loop requests skip FastAPI's handling
+        app.router.middleware_stack = FastLane(app.router.middleware_stack,
+                                               episodes.fast_lanes())
     app.include_router(ui_router)  # the dashboard at /ui (not in the OpenAPI document)
     install_openapi(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -5,21 +5,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 
 from server.errors import UnavailableError
 from server.metrics import Metrics
 from server.service import CurriculumService
 from server.settings import Settings
 
-__all__ = ["ServiceDep", "MetricsDep", "SettingsDep", "service_of"]
+__all__ = ["ServiceDep", "MetricsDep", "SettingsDep", "service_of", "service_of_app"]
 
 
 def service_of(request: Request) -> CurriculumService:
     """The running service. The student-loop routes call this on their ``Request``
     instead of declaring ``ServiceDep``: a sub-dependency costs FastAPI a second
     dependency resolution per request, a measurable share of a task/result round trip."""
-    service = getattr(request.app.state, "service", None)
+    return service_of_app(request.app)
+
+
+def service_of_app(app: FastAPI) -> CurriculumService:
+    """The running service of ``app`` (see :func:`service_of`)."""
+    service = getattr(app.state, "service", None)
     if service is None:
         raise UnavailableError("the service is not running (starting or shutting down)")
     return service

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     follow_heartbeat_s: float = Field(15.0, gt=0)
     shutdown_timeout_s: int = Field(5, ge=0)
     access_log: bool = False
+    fast_lane: bool = Field(
+        True, description="serve well-formed POST .../tasks and .../results requests "
+        "without FastAPI's request handling (server.fastlane: the same answers, less CPU); "
+        "false: every request through FastAPI"
+    )
     otel: bool = Field(False, description="FastAPI's native OpenTelemetry instrumentation")
     log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = "info"
 

@@ -10,7 +10,7 @@ from server.deps import ServiceDep
 from server.schemas import CurriculumCreate, CurriculumList, CurriculumOut, ErrorOut
 from server.views import curriculum_out
 
-router = APIRouter(prefix="/v1/curricula", tags=["curricula"])
+router = APIRouter(prefix="/v1/curricula", tags=["curricula"], strict_content_type=False)
 
 CurriculumId = Annotated[str, Path(description="the id returned at creation")]
 

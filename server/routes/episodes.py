@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response
+from fastapi.routing import APIRoute
+from pydantic import TypeAdapter
 
 import teacher
 from server.deps import service_of
+from server.fastlane import Lane
 from server.routes.curricula import CurriculumId
 from server.schemas import (
     ErrorOut,
@@ -15,21 +18,47 @@ from server.schemas import (
     EvaluationsOut,
     ReportOut,
     ResultBatchIn,
+    ResultItemIn,
     ResultsBody,
     ScoreBatchIn,
     ScoresOut,
     TasksOut,
     TasksRequest,
 )
+from server.service import CurriculumService
 from server.views import mastery_rows, report_json, tasks_json
 
-router = APIRouter(prefix="/v1/curricula/{curriculum_id}", tags=["episodes"])
+router = APIRouter(prefix="/v1/curricula/{curriculum_id}", tags=["episodes"],
+                   strict_content_type=False)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 422: {"model": ErrorOut}}
 
 
 # The two routes of the student loop answer pre-encoded JSON (same schema, documented by
 # ``response_model``): FastAPI would otherwise validate the model it is handed again.
+# server.fastlane serves well-formed requests to them without FastAPI's request handling,
+# through the same two functions below.
+async def tasks_answer(service: CurriculumService, curriculum_id: str,
+                       body: TasksRequest | None) -> bytes:
+    """The body of a ``POST .../tasks`` answer."""
+    events = await service.issue_tasks(
+        curriculum_id, body.count if body else 1, body.request_id if body else None
+    )
+    return tasks_json(events)
+
+
+async def results_answer(service: CurriculumService, curriculum_id: str,
+                         body: ResultItemIn | ResultBatchIn) -> bytes:
+    """The body of a ``POST .../results`` answer."""
+    items = body.results if isinstance(body, ResultBatchIn) else [body]
+    outcome = await service.report(
+        curriculum_id,
+        [teacher.ResultIn(r.task_id, r.episode_return, r.length, r.worker, r.score)
+         for r in items],
+    )
+    return report_json(outcome.accepted, outcome.duplicates)
+
+
 @router.post("/tasks", response_model=TasksOut,
              responses={**_ERRORS, 409: {"model": ErrorOut,
                                          "description": "request_id used with another count"}})
@@ -38,10 +67,8 @@ async def issue_tasks(
 ) -> Response:
     """Issue ``count`` tasks (default 1, at most 256); each stays pending until reported.
     With a ``request_id``, retrying the request returns the same tasks (idempotent)."""
-    events = await service_of(request).issue_tasks(
-        curriculum_id, body.count if body else 1, body.request_id if body else None
-    )
-    return Response(tasks_json(events), media_type="application/json")
+    return Response(await tasks_answer(service_of(request), curriculum_id, body),
+                    media_type="application/json")
 
 
 @router.post("/results", response_model=ReportOut,
@@ -52,14 +79,17 @@ async def report_results(
     """Report one result or a batch (at most 1,024), validated as a whole: if any item is
     invalid or names an unknown task, nothing is stored. A task already reported with the
     same return counts as a duplicate; with a different return it is a 409."""
-    items = body.results if isinstance(body, ResultBatchIn) else [body]
-    outcome = await service_of(request).report(
-        curriculum_id,
-        [teacher.ResultIn(r.task_id, r.episode_return, r.length, r.worker, r.score)
-         for r in items],
-    )
-    return Response(report_json(outcome.accepted, outcome.duplicates),
+    return Response(await results_answer(service_of(request), curriculum_id, body),
                     media_type="application/json")
+
+
+def fast_lanes() -> list[Lane]:
+    """The student loop's two routes, for :class:`server.fastlane.FastLane`."""
+    route = {r.endpoint: r for r in router.routes if isinstance(r, APIRoute)}
+    return [
+        Lane(route[issue_tasks], TypeAdapter(TasksRequest | None), tasks_answer),
+        Lane(route[report_results], TypeAdapter(ResultsBody), results_answer),
+    ]
 
 
 @router.post("/scores", response_model=ScoresOut,

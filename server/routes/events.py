@@ -14,7 +14,8 @@ from server.eventlog import PARQUET_MEDIA_TYPE, to_parquet
 from server.routes.curricula import CurriculumId
 from server.schemas import ErrorOut
 
-router = APIRouter(prefix="/v1/curricula/{curriculum_id}", tags=["events"])
+router = APIRouter(prefix="/v1/curricula/{curriculum_id}", tags=["events"],
+                   strict_content_type=False)
 
 JSONL_MEDIA_TYPE = "application/x-ndjson"
 

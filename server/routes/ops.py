@@ -8,7 +8,7 @@ from server.deps import MetricsDep, ServiceDep
 from server.metrics import CONTENT_TYPE_LATEST
 from server.schemas import FailedCurriculumOut, HealthOut, StoreHealthOut
 
-router = APIRouter(tags=["service"])
+router = APIRouter(tags=["service"], strict_content_type=False)
 
 
 @router.get("/healthz", responses={503: {"model": HealthOut}})
