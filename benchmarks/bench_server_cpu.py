@@ -2,14 +2,16 @@
 
 On a shared machine the round trips per second of ``make bench-server`` measure the
 other jobs as much as the server. CPU time spent per round trip does not depend on how
-much CPU the process was given, so this prints it, per process, for the three servers of
-rows (a64) and (d): the bare FastAPI ceiling, the server on SQLite, the server on
-PostgreSQL (a private cluster, fsync on), each loaded by wrk with 64 students on one
-curriculum. Columns: the server's main thread (the event loop, which bounds the rate of
-a single-process server), its other threads (the PostgreSQL commit thread), its fit worker
-processes, the PostgreSQL cluster's processes, and wrk. "bound": the share of the
-ceiling a server could reach if its main thread had one core to itself (the bare main
-thread's CPU per round trip over the server's), provided the other core carries the rest.
+much CPU the process was given, so this prints it, per process, for the servers of rows
+(a64) and (d): the bare FastAPI ceiling, the server on SQLite, the same server with its
+fast lane off (``CURRICULUM_FAST_LANE=0``: every request through FastAPI's request
+handling), the server on PostgreSQL (a private cluster, fsync on), each loaded by wrk with
+64 students on one curriculum. Columns: the server's main thread (the event loop, which
+bounds the rate of a single-process server), its other threads (the PostgreSQL commit
+thread), its fit worker processes, the PostgreSQL cluster's processes, and wrk. "bound":
+the share of the ceiling a server could reach if its main thread had one core to itself
+(the bare main thread's CPU per round trip over the server's), provided the other core
+carries the rest.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 from benchmarks._load import create_curricula, load
 from benchmarks._restart import serve_args
 from benchmarks._testhelpers import postgres_url
-from benchmarks.bench_server import bare_args, process
+from benchmarks.bench_server import ROOT, bare_args, process
 from curriculum.harness import ServerProcess
 
 __all__ = ["cpu_seconds"]
@@ -103,12 +105,15 @@ def main() -> None:
     args = ap.parse_args()
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
-    runs: dict[str, list[dict[str, float]]] = {"bare FastAPI (ceiling)": [], "SQLite": [],
-                                               "PostgreSQL": []}
+    runs: dict[str, list[dict[str, float]]] = {label: [] for label in (
+        "bare FastAPI (ceiling)", "SQLite", "SQLite, no fast lane", "PostgreSQL")}
     with tempfile.TemporaryDirectory(prefix="bench-cpu-") as tmp, postgres_url() as pg_url:
+        slow = ServerProcess(serve_args(Path(tmp) / "slow.db"), cwd=ROOT,
+                             env={"CURRICULUM_FAST_LANE": "0"})
         servers: dict[str, tuple[ServerProcess, str | None]] = {
             "bare FastAPI (ceiling)": (process(bare_args()), None),
-                   "SQLite": (process(serve_args(Path(tmp) / "cpu.db")), None)}
+            "SQLite": (process(serve_args(Path(tmp) / "cpu.db")), None),
+            "SQLite, no fast lane": (slow, None)}
         if pg_url is not None:
             servers["PostgreSQL"] = (process(serve_args(pg_url)), pg_url)
         for server, _ in servers.values():
