@@ -229,7 +229,6 @@ def soak(db_url: str, students_n: int, minutes: int) -> tuple[list[list[object]]
     note = (f"soak: {students_n} students, {minutes} min, acknowledged {acked:,}, results "
             f"in the log {logged.logged_results:,}, lost {max(0, acked - logged.logged_results)}, "
             f"errors {errors}, log replays: {'yes' if logged.replay_ok else 'NO'}")
-    _plot(rows)
     return rows, note
 
 
@@ -320,6 +319,7 @@ before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()}
 """
             print(body)
             if not args.no_write:
+                _plot(soak_rows)
                 write_section("soak", "Soak", body)
 
 

@@ -75,10 +75,10 @@ class FastLane:
     async def _serve(self, lane: Lane, child: Scope, scope: Scope, receive: Receive,
                      send: Send) -> None:
         body = await _read_body(receive)
+        content_type = next((v for k, v in scope["headers"] if k == b"content-type"), None)
         try:
-            content_type = next(v for k, v in scope["headers"] if k == b"content-type")
-            if not is_json_media_type(content_type.decode("latin-1")):
-                raise ValueError("not JSON")
+            if content_type is None or not is_json_media_type(content_type.decode("latin-1")):
+                raise ValueError("no JSON Content-Type")
             value = lane.body.validate_python(json.loads(body) if body else None,
                                               from_attributes=True)
         except Exception:  # no or another Content-Type, bad JSON, invalid: FastAPI's to word
