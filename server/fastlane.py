@@ -57,11 +57,14 @@ class Lane:
 
 
 class FastLane:
-    """ASGI wrapper of the app's router (see the module docstring)."""
+    """ASGI wrapper of the app's router (see the module docstring). ``served`` and
+    ``handed_over`` count the requests its lanes matched that it answered itself and that
+    it gave to FastAPI."""
 
     def __init__(self, app: ASGIApp, lanes: Sequence[Lane]):
         self.app = app
         self.lanes = tuple(lanes)
+        self.served = self.handed_over = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":
@@ -82,8 +85,10 @@ class FastLane:
             value = lane.body.validate_python(json.loads(body) if body else None,
                                               from_attributes=True)
         except Exception:  # no or another Content-Type, bad JSON, invalid: FastAPI's to word
+            self.handed_over += 1
             await self.app(scope, _replay(body, receive), send)
             return
+        self.served += 1
         scope.update(child)  # as the router does: route, endpoint, path_params
         service = service_of_app(scope["app"])
         answer = await lane.answer(service, scope["path_params"]["curriculum_id"], value)

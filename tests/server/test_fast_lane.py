@@ -12,7 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
-from _server_testlib import LiveServer, create
+from _server_testlib import LiveServer, create, settings_for
+from fastapi.testclient import TestClient
+
+from server.app import create_app
+from server.fastlane import FastLane
 
 JSON = {"Content-Type": "application/json"}
 
@@ -126,3 +130,22 @@ def test_fast_lane_requests_are_counted_by_route(live_server: LiveServer) -> Non
         line = ('curriculum_http_requests_total{method="POST",'
                 f'route="/v1/curricula/{{curriculum_id}}/{route}",status="200"}} 3.0')
         assert line in text
+
+
+def test_fast_lane_serves_well_formed_requests_and_hands_over_the_rest(db_path: Path) -> None:
+    app = create_app(settings_for(db_path))
+    lane = app.router.middleware_stack
+    assert isinstance(lane, FastLane)
+    with TestClient(app) as client:
+        cid = create(client, "l")
+        task = client.post(f"/v1/curricula/{cid}/tasks", json={"count": 1}).json()["tasks"][0]
+        r = client.post(f"/v1/curricula/{cid}/results",
+                        json={"task_id": task["task_id"], "return": 1.0})
+        assert r.json() == {"accepted": 1, "duplicates": 0}
+        assert (lane.served, lane.handed_over) == (2, 0)
+        assert client.post(f"/v1/curricula/{cid}/tasks", json={"count": -1}).status_code == 422
+        assert client.post(f"/v1/curricula/{cid}/results", content=b"{").status_code == 422
+        assert client.get(f"/v1/curricula/{cid}").status_code == 200  # not a lane's
+        assert (lane.served, lane.handed_over) == (2, 2)
+    off = create_app(settings_for(db_path.with_name("off.db"), fast_lane=False))
+    assert not isinstance(off.router.middleware_stack, FastLane)
