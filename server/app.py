@@ -7,9 +7,11 @@ from ``CURRICULUM_*`` environment variables). One process holds the live teacher
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -55,6 +57,15 @@ def check_store_location(url: str) -> None:
             )
 
 
+async def _stop_when_orphaned(parent_pid: int, every_s: float = 1.0) -> None:
+    """SIGTERM this process (the graceful shutdown) once ``parent_pid`` is no longer its
+    parent: the parent died and the process was handed to another."""
+    while os.getppid() == parent_pid:
+        await asyncio.sleep(every_s)
+    log.warning("the parent process %d is gone: stopping", parent_pid)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def create_app(settings: Settings | None = None, store: EventStore | None = None) -> FastAPI:
     """Build the app; the store is opened and the curricula loaded at startup.
 
@@ -89,15 +100,20 @@ def create_app(settings: Settings | None = None, store: EventStore | None = None
             observe_commit=metrics.observe_commit,
         )
         undo_gc = gcpolicy.install()  # before loading: replays build long-lived objects
+        watching: asyncio.Task[None] | None = None
         try:
             await service.start()
             service.watch_sigterm()
+            watching = (asyncio.create_task(_stop_when_orphaned(settings.parent_pid))
+                        if settings.parent_pid is not None else None)
             metrics.watch(lambda: [views.stats(live) for live in service.curricula()])
             app.state.service = service
             log.info("serving %d curricula from %r (durable against %s)", len(service), store,
                      store.durability)
             yield
         finally:
+            if watching is not None:
+                watching.cancel()
             app.state.service = None
             await service.stop()
             store.close()

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     follow_heartbeat_s: float = Field(15.0, gt=0)
     shutdown_timeout_s: int = Field(5, ge=0)
     access_log: bool = False
+    parent_pid: int | None = Field(
+        None, ge=1, description="stop gracefully (as on SIGTERM) once this process is no "
+        "longer the server's parent, e.g. killed: set by the CLI for a server it starts "
+        "for itself (curriculum student --local), so that server never outlives it"
+    )
     fast_lane: bool = Field(
         True, description="serve well-formed POST .../tasks and .../results requests "
         "without FastAPI's request handling (server.fastlane: the same answers, less CPU); "
