@@ -57,6 +57,13 @@ class ReportOutcome:
     duplicates: int
 
 
+def _optional_count(value: Any, field: str) -> None:
+    """None or a non-negative integer (not a bool); TeacherError naming ``field``."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                              or value < 0):
+        raise TeacherError(f"{field} must be a non-negative integer, got {value!r}")
+
+
 def check_results(results: Sequence[ResultIn], reported: Mapping[str, float],
                   pending: Mapping[str, Any], expired: Mapping[str, Any]) -> list[bool]:
     """Validate a batch of results as a whole: per item, whether it repeats an accepted
@@ -69,12 +76,7 @@ def check_results(results: Sequence[ResultIn], reported: Mapping[str, float],
         ret = check_return(r.episode_return, f"{where}.return")
         if r.score is not None:
             check_return(r.score, f"{where}.score")
-        if r.length is not None and (
-            isinstance(r.length, bool) or not isinstance(r.length, int) or r.length < 0
-        ):
-            raise TeacherError(
-                f"{where}.length must be a non-negative integer, got {r.length!r}"
-            )
+        _optional_count(r.length, f"{where}.length")
         prior = reported.get(r.task_id, seen.get(r.task_id))
         if prior is not None:
             if prior != ret:
@@ -148,10 +150,7 @@ def check_evaluations(
         where = f"evaluations[{i}]"
         params = space.to_dict(space.validate(ev.params, field=f"{where}.params"))
         ret = check_return(ev.episode_return, f"{where}.return")
-        if ev.step is not None and (
-            isinstance(ev.step, bool) or not isinstance(ev.step, int) or ev.step < 0
-        ):
-            raise TeacherError(f"{where}.step must be a non-negative integer, got {ev.step!r}")
+        _optional_count(ev.step, f"{where}.step")
         key = evaluation_key(ev.test_set, ev.step, ev.worker, params)
         prior = None if key is None else evaluated.get(key, batch.get(key))
         if prior is not None and prior != ret:
