@@ -6,6 +6,9 @@ checkout *outside* this repository whose path is the first argument; it needs to
 and our ``spdl`` with the same hyper-parameters on the same toy students
 (``benchmarks.bench_teachers.VARIANTS``), and compares the % of cells mastered: mean ±
 sd per implementation, Welch's t-test and the 95% confidence interval of the difference.
+Two arms of ours: ``ours, returns`` values each task by its own return, as the reference
+does here (``value_bandwidth=None``: the like-for-like port check), and ``ours, default``
+values it by the kernel regression of the returns that ``spdl`` uses by default.
 
 Same settings on both sides: the settings of TeachMyAgent's published SPDL benchmark
 (``max_kl`` 0.1, ``PercentageAlphaFunction(offset=10, zeta=0.25)``,
@@ -19,7 +22,7 @@ TeachMyAgent's code is imported, never copied, and its files are not edited. One
 run-time shim stands in for the student's value network, which a toy student does not
 have: the "initial state" TeachMyAgent records for each task is the episode's return and
 the value estimator returns it, so its SPDL values each task by its return, as ours does
-for black-box students. TeachMyAgent samples through torch's global generator, seeded
+with ``value_bandwidth=None``. TeachMyAgent samples through torch's global generator, seeded
 with the run's seed (``torch.manual_seed`` in its constructor).
 
 Usage (from the repository root)::
@@ -50,7 +53,7 @@ from benchmarks._toy_run import timed_run
 from benchmarks.bench_teachers import VARIANTS
 from teacher import ToyStudent, make_teacher
 
-ARMS = ["reference", "ours"]
+ARMS = ["reference", "ours, returns", "ours, default"]
 CHECKPOINTS = (5_000, 10_000, 20_000)
 #: Shared by both arms (see the module docstring).
 UPDATE_FREQUENCY, UPDATE_OFFSET, MAX_KL, ALPHA_OFFSET, ZETA = 100, 400, 0.1, 10, 0.25
@@ -111,9 +114,10 @@ def run_one(job: Job) -> dict[str, Any]:
         warnings = [line for line in printed.getvalue().splitlines() if line.strip()]
         notes = f"{len(warnings)} printed warnings" if warnings else ""
     else:
+        values = {"value_bandwidth": None} if arm == "ours, returns" else {}
         ours = make_teacher("spdl", student.space, random_state=seed,
                             update_frequency=UPDATE_FREQUENCY, update_offset=UPDATE_OFFSET,
-                            max_kl=MAX_KL, alpha_offset=ALPHA_OFFSET, zeta=ZETA)
+                            max_kl=MAX_KL, alpha_offset=ALPHA_OFFSET, zeta=ZETA, **values)
         scores, cpu = timed_run(student, ours.sample_task, ours.update, episodes)
     return {"arm": arm, "variant": variant, "seed": seed, "scores": scores, "cpu": cpu,
             "episodes": episodes, "notes": notes}
@@ -178,7 +182,9 @@ def main(argv: list[str] | None = None) -> None:
     body = "\n\n".join([
         "TeachMyAgent's SPDL (flowersteam/TeachMyAgent, run from a checkout outside the "
         "repository; each task valued by its return through a value-estimator shim) "
-        f"against our `spdl` on the same toy students, {args.episodes:,} episodes, seeds "
+        "against our `spdl` on the same toy students (`ours, returns`: each task valued by "
+        "its return too, `value_bandwidth=None`; `ours, default`: by the kernel regression "
+        f"of the returns, `spdl`'s default), {args.episodes:,} episodes, seeds "
         f"{seeds[0]}..{seeds[-1]} (student and teacher share the seed), the same "
         f"hyper-parameters (update every {UPDATE_FREQUENCY} episodes after {UPDATE_OFFSET}, "
         f"max_kl {MAX_KL}, alpha offset {ALPHA_OFFSET}, zeta {ZETA}); % cells mastered, "

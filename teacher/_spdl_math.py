@@ -12,13 +12,14 @@ well-scaled numbers whatever the task units.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
 
-__all__ = ["Gaussian", "kl", "kl_and_grad", "objective_and_grad", "optimise"]
+__all__ = ["Gaussian", "kernel_values", "kl", "kl_and_grad", "objective_and_grad", "optimise"]
 
 #: TeachMyAgent's PercentageAlphaFunction floors the KL at this and caps alpha at 1e5.
 KL_FLOOR = 1e-10
@@ -52,14 +53,14 @@ class Gaussian:
 
     def to_theta(self) -> np.ndarray:
         d = self.dim
-        rows, cols = np.tril_indices(d, -1)
+        rows, cols = _strict_lower(d)
         return np.concatenate([self.mean, np.log(np.diag(self.chol)), self.chol[rows, cols]])
 
     @classmethod
     def from_theta(cls, theta: np.ndarray, d: int) -> Gaussian:
         chol = np.zeros((d, d))
         chol[np.diag_indices(d)] = np.exp(theta[d:2 * d])
-        chol[np.tril_indices(d, -1)] = theta[2 * d:]
+        chol[_strict_lower(d)] = theta[2 * d:]
         return cls(np.array(theta[:d]), chol)
 
     def log_pdf(self, x: np.ndarray) -> np.ndarray:
@@ -71,6 +72,15 @@ class Gaussian:
         return out
 
 
+@functools.cache
+def _strict_lower(d: int) -> tuple[np.ndarray, np.ndarray]:
+    """np.tril_indices(d, -1), built once per dimension (updates ask for it thousands of
+    times)."""
+    rows, cols = np.tril_indices(d, -1)
+    rows.flags.writeable = cols.flags.writeable = False
+    return rows, cols
+
+
 def _tril_inv(chol: np.ndarray) -> np.ndarray:
     """The inverse of a lower-triangular factor (tiny matrices: numpy's inverse is
     cheaper than a triangular solve's wrapper, and as exact for these sizes)."""
@@ -80,24 +90,30 @@ def _tril_inv(chol: np.ndarray) -> np.ndarray:
 
 def _theta_grad(d: int, g_mean: np.ndarray, g_chol: np.ndarray, chol: np.ndarray) -> np.ndarray:
     """The gradient with respect to theta from those with respect to (mean, chol)."""
-    rows, cols = np.tril_indices(d, -1)
+    rows, cols = _strict_lower(d)
     return np.concatenate([g_mean, np.diag(g_chol) * np.diag(chol), g_chol[rows, cols]])
 
 
-def kl(p: Gaussian, q: Gaussian) -> float:
-    """KL(p || q)."""
-    return kl_and_grad(p, q, wrt="p")[0]
-
-
-def kl_and_grad(p: Gaussian, q: Gaussian, wrt: str) -> tuple[float, np.ndarray]:
-    """KL(p || q) and its gradient with respect to the theta of ``wrt`` ("p" or "q")."""
-    d = p.dim
+def _kl_parts(p: Gaussian, q: Gaussian) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """KL(p || q), and L_q^-1, Sigma_q^-1 and mean_p - mean_q for its gradients."""
     lq_inv = _tril_inv(q.chol)
     q_inv = lq_inv.T @ lq_inv
     delta = p.mean - q.mean
     m = lq_inv @ p.chol
     logdet = 2.0 * float(np.log(np.diag(q.chol)).sum() - np.log(np.diag(p.chol)).sum())
-    value = 0.5 * (float((m * m).sum()) + float(delta @ q_inv @ delta) - d + logdet)
+    value = 0.5 * (float((m * m).sum()) + float(delta @ q_inv @ delta) - p.dim + logdet)
+    return value, lq_inv, q_inv, delta
+
+
+def kl(p: Gaussian, q: Gaussian) -> float:
+    """KL(p || q)."""
+    return _kl_parts(p, q)[0]
+
+
+def kl_and_grad(p: Gaussian, q: Gaussian, wrt: str) -> tuple[float, np.ndarray]:
+    """KL(p || q) and its gradient with respect to the theta of ``wrt`` ("p" or "q")."""
+    d = p.dim
+    value, lq_inv, q_inv, delta = _kl_parts(p, q)
     lp_inv_t = _tril_inv(p.chol).T
     if wrt == "p":
         g_chol = np.tril(q_inv @ p.chol - lp_inv_t)
@@ -132,6 +148,18 @@ def objective_and_grad(theta: np.ndarray, d: int, contexts: np.ndarray, old_log_
         k, g_k = kl_and_grad(p, target, wrt="p")
         return perf - alpha * k, grad - alpha * g_k
     return perf, grad
+
+
+def kernel_values(contexts: np.ndarray, values: np.ndarray, bandwidth: float) -> np.ndarray:
+    """The Nadaraya-Watson estimate of ``values`` at each of ``contexts`` (n, d): at each
+    context, the mean of all the values weighted by a Gaussian kernel of sd ``bandwidth``
+    on the distance between contexts (its own value included, with weight 1)."""
+    z = contexts / bandwidth
+    sq = (z * z).sum(axis=1)
+    d2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * (z @ z.T), 0.0)
+    w = np.exp(-0.5 * d2)
+    out: np.ndarray = (w @ values) / w.sum(axis=1)
+    return out
 
 
 def alpha_for(fit_index: int, performance: float, kl_to_target: float, *, alpha_offset: int,

@@ -13,7 +13,7 @@ import numpy as np
 from teacher import _arrays, _finite, _initial
 from teacher import _params as P
 from teacher._fit import AnyFit, ArrayFit, derive_seed
-from teacher._spdl_math import Gaussian, alpha_for, kl, optimise
+from teacher._spdl_math import Gaussian, alpha_for, kernel_values, kl, optimise
 from teacher.base import Teacher
 from teacher.errors import InvalidParameterError, StateMismatchError
 from teacher.space import TaskSpace
@@ -32,7 +32,8 @@ class SPDLFitJob:
     """One SPDL update, as a pure function of this snapshot (task units throughout).
 
     contexts (n, d): the tasks observed since the previous update (the newest
-    ``max_context_buffer_size``), values (n,) their normalised returns; performance: the
+    ``max_context_buffer_size``), values (n,) their normalised returns (smoothed over
+    the contexts by :func:`kernel_values` when ``value_bandwidth`` is set); performance: the
     mean normalised return of every episode since the previous update; old_mean (d,),
     old_cov (d, d): the distribution installed when the update fell due; low, width (d,):
     the box, to work in unit coordinates.
@@ -55,6 +56,7 @@ class SPDLFitJob:
     zeta: float
     std_lower_bound: float | None
     kl_threshold: float | None
+    value_bandwidth: float | None
 
     def _unit(self, mean: np.ndarray, cov: np.ndarray) -> Gaussian:
         return Gaussian.from_cov((mean - self.low) / self.width, cov / np.outer(self.width,
@@ -68,10 +70,14 @@ class SPDLFitJob:
         alpha = alpha_for(self.fit_index, self.performance, kl_before,
                           alpha_offset=self.alpha_offset, zeta=self.zeta)
         # The optimum does not change when values and alpha are divided by one positive
-        # number: bring the values within [-2, 2] so that unbounded returns stay finite.
+        # number: bring the values within [-2, 2] so that unbounded returns stay finite
+        # (by a power of two: exact). The kernel then averages bounded numbers.
         top = float(np.max(np.abs(self.values))) if self.values.size else 0.0
         scale = math.ldexp(1.0, min(1023, math.frexp(top)[1])) if top > 0 else 1.0
-        step = optimise(old, target, contexts, self.values / scale, alpha / scale, self.max_kl)
+        values = self.values / scale
+        if self.value_bandwidth is not None and values.size:
+            values = kernel_values(contexts, values, self.value_bandwidth)
+        step = optimise(old, target, contexts, values, alpha / scale, self.max_kl)
         new = step.dist
         status = step.status
         kl_after = kl(new, target)
@@ -118,9 +124,14 @@ class SPDL(Teacher):
     alpha is 0 for the first ``alpha_offset - 1`` updates, then ``zeta`` * (mean
     normalised return since the previous update) / KL(current || target).
 
-    A black-box student has no value function, so each task's value is its own reported
-    return (TeachMyAgent asks its students' critics; with ``use_avg_performance``, its
-    published setting, alpha already uses the mean return). The update is the teacher's
+    Klink et al. and TeachMyAgent value each task with the student's critic, a learned
+    function of the context. A black-box student has none, so the teacher stands in with
+    a regression of the reported returns on the tasks: each buffered task is valued by the
+    Gaussian-kernel mean (Nadaraya-Watson) of the buffered returns around it, with sd
+    ``value_bandwidth`` of each range (default 0.1, the 10% this project and TeachMyAgent
+    use for a starting spread); ``value_bandwidth=None`` values each task by its own return
+    (Klink et al.'s ``use_true_rew``; params_version 1). alpha uses the mean return
+    (TeachMyAgent's published ``use_avg_performance``). The update is the teacher's
     fit step (:class:`SPDLFitJob`, solved with SciPy's SLSQP under the KL constraint where
     TeachMyAgent takes one natural-gradient step with a line search); until it is
     installed, tasks come from the previous Gaussian.
@@ -136,7 +147,11 @@ class SPDL(Teacher):
     """
 
     name: ClassVar[str] = "spdl"
-    params_version: ClassVar[int] = 1
+    params_version: ClassVar[int] = 2
+    param_migrations: ClassVar[dict[int, dict[str, Any]]] = {
+        # 2: tasks valued by a kernel regression of the returns (each its own return before)
+        1: {"value_bandwidth": None},
+    }
     _checks: ClassVar[dict[str, P.Check]] = {
         "update_frequency": P.integer(1),
         "update_offset": P.integer(1),
@@ -146,6 +161,7 @@ class SPDL(Teacher):
         "std_lower_bound": P.optional(P.real(0.0, open_low=True)),
         "kl_threshold": P.optional(P.real(0.0)),
         "max_context_buffer_size": P.integer(1),
+        "value_bandwidth": P.optional(P.real(0.0, open_low=True)),
         **_initial.CHECKS,
         "target_mean": P.optional(P.vector),
         "target_std": P.optional(P.positive_vector),
@@ -163,6 +179,7 @@ class SPDL(Teacher):
         std_lower_bound: float | None = None,
         kl_threshold: float | None = None,
         max_context_buffer_size: int = 1000,
+        value_bandwidth: float | None = 0.1,
         initial_mean: tuple[float, ...] | None = None,
         initial_std: tuple[float, ...] | None = None,
         target_mean: tuple[float, ...] | None = None,
@@ -178,6 +195,7 @@ class SPDL(Teacher):
         self.std_lower_bound = std_lower_bound
         self.kl_threshold = kl_threshold
         self.max_context_buffer_size = max_context_buffer_size
+        self.value_bandwidth = value_bandwidth
         self.initial_mean = initial_mean
         self.initial_std = initial_std
         self.target_mean = target_mean
@@ -246,6 +264,8 @@ class SPDL(Teacher):
             zeta=float(self.zeta),
             std_lower_bound=None if self.std_lower_bound is None else float(self.std_lower_bound),
             kl_threshold=None if self.kl_threshold is None else float(self.kl_threshold),
+            value_bandwidth=(None if self.value_bandwidth is None
+                             else float(self.value_bandwidth)),
         )
 
     # -- fits ------------------------------------------------------------------------------

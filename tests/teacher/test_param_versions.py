@@ -35,6 +35,7 @@ def _config(name: str, params: dict, **kw) -> CurriculumConfig:
     ("alp-gmm+", "region_ratio", 0.5),
     ("alp-gmm+", "region_veto", 0.5),
     ("goal-gan", "pretrain", "initial"),
+    ("spdl", "value_bandwidth", 0.1),
 ])
 def test_a_new_configuration_always_takes_todays_defaults(name, missing, default):
     """Naming every hyper-parameter but one never makes a new configuration look old
@@ -67,6 +68,7 @@ TABLE = {
         4: {},
     },
     "goal-gan": {1: {"pretrain": "subspace", "initial_mean": None, "initial_std": None}, 2: {}},
+    "spdl": {1: {"value_bandwidth": None}, 2: {}},
 }
 
 
