@@ -55,7 +55,7 @@ from teacher import ToyStudent, make_teacher
 
 ARMS = ["reference", "ours, returns", "ours, default"]
 CHECKPOINTS = (5_000, 10_000, 20_000)
-#: Shared by both arms (see the module docstring).
+#: Shared by every arm (see the module docstring).
 UPDATE_FREQUENCY, UPDATE_OFFSET, MAX_KL, ALPHA_OFFSET, ZETA = 100, 400, 0.1, 10, 0.25
 
 
