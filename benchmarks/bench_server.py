@@ -40,9 +40,10 @@ def bare_args() -> list[str]:
             "--port", "{port}", "--log-level", "warning", "--no-access-log"]
 
 
-def process(args: list[str]) -> ServerProcess:
-    """A server process for the benchmark (started from the repository root)."""
-    return ServerProcess(args, cwd=ROOT)
+def process(args: list[str], env: dict[str, str] | None = None) -> ServerProcess:
+    """A server process for the benchmark (started from the repository root; ``env``:
+    extra environment variables)."""
+    return ServerProcess(args, cwd=ROOT, env=env)
 
 
 SCENARIOS = ("a1", "a16", "a64", "b", "c", "d")

@@ -27,7 +27,7 @@ from pathlib import Path
 from benchmarks._load import create_curricula, load
 from benchmarks._restart import serve_args
 from benchmarks._testhelpers import postgres_url
-from benchmarks.bench_server import ROOT, bare_args, process
+from benchmarks.bench_server import bare_args, process
 from curriculum.harness import ServerProcess
 
 __all__ = ["cpu_seconds"]
@@ -108,12 +108,11 @@ def main() -> None:
     runs: dict[str, list[dict[str, float]]] = {label: [] for label in (
         "bare FastAPI (ceiling)", "SQLite", "SQLite, no fast lane", "PostgreSQL")}
     with tempfile.TemporaryDirectory(prefix="bench-cpu-") as tmp, postgres_url() as pg_url:
-        slow = ServerProcess(serve_args(Path(tmp) / "slow.db"), cwd=ROOT,
-                             env={"CURRICULUM_FAST_LANE": "0"})
         servers: dict[str, tuple[ServerProcess, str | None]] = {
             "bare FastAPI (ceiling)": (process(bare_args()), None),
             "SQLite": (process(serve_args(Path(tmp) / "cpu.db")), None),
-            "SQLite, no fast lane": (slow, None)}
+            "SQLite, no fast lane": (process(serve_args(Path(tmp) / "slow.db"),
+                                             env={"CURRICULUM_FAST_LANE": "0"}), None)}
         if pg_url is not None:
             servers["PostgreSQL"] = (process(serve_args(pg_url)), pg_url)
         for server, _ in servers.values():
