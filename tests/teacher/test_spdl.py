@@ -1,5 +1,6 @@
 """SPDL: the maths of its update, its trust region, where it moves, its fit step."""
 
+import dataclasses
 import json
 import pickle
 
@@ -72,8 +73,6 @@ def test_kernel_values_are_the_kernel_weighted_mean_of_the_returns():
 def test_the_update_values_each_task_by_the_kernel_regression_of_the_returns(bandwidth):
     """The fit with value_bandwidth b is the fit of the same tasks valued by
     kernel_values in the unit box; value_bandwidth=None uses the returns themselves."""
-    import dataclasses
-
     t = make_teacher("spdl", SPACE, random_state=9, update_frequency=60, update_offset=60,
                      alpha_offset=0, initial_mean=(0.6, 1.2), value_bandwidth=bandwidth)
     for _ in range(60):
@@ -297,8 +296,6 @@ def test_the_analysis_plots_a_log_whose_fits_are_not_mixtures(tmp_path):
 def test_a_numerically_hopeless_update_keeps_the_old_gaussian_and_says_why():
     """An old Gaussian so narrow that the buffered tasks have zero density under it makes
     every importance ratio 0/0: the update keeps it, bit for bit, and records why."""
-    import dataclasses
-
     t = make_teacher("spdl", SPACE, random_state=8, update_frequency=20, update_offset=20)
     for _ in range(20):
         t.observe(t.sample_task(), 1.0)
